@@ -1,0 +1,72 @@
+"""``/api/projects/``: find and set up the ids every other endpoint takes."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import mixins
+from rest_framework import viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.serializers import BaseSerializer
+
+from posthog_api.api.serializers import ProjectSerializer
+from posthog_api.models import OrganizationMembership
+from posthog_api.models import Team
+from posthog_api.permissions import APIScopePermission
+from posthog_api.permissions import IsOrganizationAdmin
+from posthog_api.routing import team_for_user
+from posthog_api.services.organizations import project_create
+
+
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[Team],
+):
+    serializer_class = ProjectSerializer
+    permission_classes = [IsAuthenticated, APIScopePermission, IsOrganizationAdmin]
+    scope_object = "project"
+    lookup_url_kwarg = "team_id"
+    lookup_value_regex = r"[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Team]:
+        return (
+            Team.objects.filter(organization__memberships__user=self.request.user)
+            .select_related("project")
+            .order_by("id")
+        )
+
+    def get_object(self) -> Team:
+        return self.team
+
+    @cached_property
+    def team(self) -> Team:
+        return team_for_user(self.request.user, self.kwargs.get("team_id"))
+
+    def membership(self) -> OrganizationMembership | None:
+        organization_id = (
+            self.team.organization_id
+            if "team_id" in self.kwargs
+            else getattr(self.request.user, "current_organization_id", None)
+        )
+        return OrganizationMembership.objects.filter(
+            organization_id=organization_id, user=self.request.user
+        ).first()
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        user = self.request.user
+        if user.current_organization is None:  # type: ignore[union-attr]
+            raise PermissionDenied("You need an organization to create a project in.")
+        data = dict(serializer.validated_data)
+        serializer.instance = project_create(
+            organization=user.current_organization,  # type: ignore[union-attr]
+            name=data.pop("name"),
+            user=user,  # type: ignore[arg-type]
+            **data,
+        )

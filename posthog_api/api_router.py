@@ -1,0 +1,27 @@
+"""Every API route, in one place. Apps add their ViewSets here.
+
+``router`` holds top-level resources (``/api/projects/``); ``team_router`` mounts team-scoped
+ViewSets under both ``/api/projects/<id>/`` and ``/api/environments/<id>/``.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+from django.urls import URLResolver
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from posthog_api.api.projects import ProjectViewSet
+from posthog_api.api.users import CurrentUserView
+from posthog_api.routing import team_router
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("projects", ProjectViewSet, basename="projects")
+
+# --- team-scoped resources (each app registers its own below) ---------------------------------
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("users/<str:user_id>/", CurrentUserView.as_view(), name="users-me"),
+    *router.urls,
+    *team_router.urls,
+]

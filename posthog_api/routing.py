@@ -1,0 +1,99 @@
+"""Team-scoped ViewSets and the router that mounts them under both URL prefixes.
+
+Usage::
+
+    class InsightViewSet(TeamScopedViewSetMixin, viewsets.ModelViewSet):
+        scope_object = "insight"
+
+        def get_queryset(self):
+            return insight_list(team=self.team)
+
+    team_router.register("insights", InsightViewSet, basename="insights")
+
+serves ``/api/projects/<id>/insights/`` (basename ``project_insights``) and
+``/api/environments/<id>/insights/`` (basename ``environment_insights``). ``<id>`` is a team id or
+``@current``; a team the user cannot access is a 404 ``Project not found.``, never a 403.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.urls import URLPattern
+from django.urls import URLResolver
+from django.urls import include
+from django.urls import path
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import SimpleRouter
+
+from posthog_api.models import OrganizationMembership
+from posthog_api.models import Team
+from posthog_api.permissions import APIScopePermission
+from posthog_api.permissions import TeamMemberAccessPermission
+
+PROJECT_NOT_FOUND = "Project not found."
+
+
+def team_for_user(user: Any, raw_id: str | None) -> Team:
+    """The team a URL id names, if the user is a member of its organization; else NotFound."""
+    if raw_id == "@current":
+        team_id = getattr(user, "current_team_id", None)
+    elif raw_id is not None and raw_id.isdigit():
+        team_id = int(raw_id)
+    else:
+        team_id = None
+    if team_id is None or not getattr(user, "is_authenticated", False):
+        raise NotFound(PROJECT_NOT_FOUND)
+    team = (
+        Team.objects.select_related("project", "organization")
+        .filter(pk=team_id, organization__memberships__user=user)
+        .first()
+    )
+    if team is None:
+        raise NotFound(PROJECT_NOT_FOUND)
+    return team
+
+
+class TeamScopedViewSetMixin:
+    """Resolves ``self.team`` from the URL once; every queryset must filter by it."""
+
+    permission_classes = [IsAuthenticated, APIScopePermission, TeamMemberAccessPermission]
+    kwargs: dict[str, Any]
+    request: Any
+
+    @cached_property
+    def team(self) -> Team:
+        return team_for_user(self.request.user, self.kwargs.get("team_id"))
+
+    @cached_property
+    def project_id(self) -> int:
+        return self.team.project_id
+
+    def membership(self) -> OrganizationMembership | None:
+        return OrganizationMembership.objects.filter(
+            organization_id=self.team.organization_id, user=self.request.user
+        ).first()
+
+
+class TeamRouter:
+    """Registers each team-scoped ViewSet under ``projects/<id>/`` and ``environments/<id>/``."""
+
+    def __init__(self) -> None:
+        self.projects = SimpleRouter(trailing_slash="/?")
+        self.environments = SimpleRouter(trailing_slash="/?")
+
+    def register(self, prefix: str, viewset: Any, basename: str) -> None:
+        self.projects.register(prefix, viewset, basename=f"project_{basename}")
+        self.environments.register(prefix, viewset, basename=f"environment_{basename}")
+
+    @property
+    def urls(self) -> list[URLPattern | URLResolver]:
+        return [
+            path("projects/<str:team_id>/", include(self.projects.urls)),
+            path("environments/<str:team_id>/", include(self.environments.urls)),
+        ]
+
+
+team_router = TeamRouter()
