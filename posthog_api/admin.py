@@ -61,7 +61,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_staff", "is_active"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("first_name", "last_name", "current_organization", "current_team")}),
+        (
+            "Profile",
+            {"fields": ("first_name", "last_name", "current_organization", "current_team")},
+        ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
@@ -83,7 +86,9 @@ class PersonalAPIKeyAdmin(admin.ModelAdmin[PersonalAPIKey]):
     list_select_related = ["user"]
     readonly_fields = ["mask_value", "created_at", "last_used_at"]
 
-    def save_model(self, request: HttpRequest, obj: PersonalAPIKey, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: PersonalAPIKey, form: Any, change: bool
+    ) -> None:
         if not change:
             value = generate_key_value()
             obj.secure_value = hash_key_value(value)

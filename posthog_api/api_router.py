@@ -9,16 +9,18 @@ from __future__ import annotations
 from django.urls import URLPattern
 from django.urls import URLResolver
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from elements.views import ElementViewSet
 from posthog_api.api.projects import ProjectViewSet
 from posthog_api.api.users import CurrentUserView
+from posthog_api.routing import OptionalSlashRouter
 from posthog_api.routing import team_router
 
-router = SimpleRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("projects", ProjectViewSet, basename="projects")
 
 # --- team-scoped resources (each app registers its own below) ---------------------------------
+team_router.register("elements", ElementViewSet, basename="elements")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("users/<str:user_id>/", CurrentUserView.as_view(), name="users-me"),

@@ -84,7 +84,9 @@ def parse_database_url(url: str) -> dict[str, object]:
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://host/posthog.")
+        raise ImproperlyConfigured(
+            "DATABASE_URL must name a database, e.g. postgres://host/posthog."
+        )
     host = query.pop("host", None) or unquote(parts.hostname or "")
     return {
         "ENGINE": "django.db.backends.postgresql",

@@ -77,12 +77,20 @@ class TeamScopedViewSetMixin:
         ).first()
 
 
+class OptionalSlashRouter(SimpleRouter):
+    """A router whose routes match with or without the trailing slash, as PostHog's do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
 class TeamRouter:
     """Registers each team-scoped ViewSet under ``projects/<id>/`` and ``environments/<id>/``."""
 
     def __init__(self) -> None:
-        self.projects = SimpleRouter(trailing_slash="/?")
-        self.environments = SimpleRouter(trailing_slash="/?")
+        self.projects = OptionalSlashRouter()
+        self.environments = OptionalSlashRouter()
 
     def register(self, prefix: str, viewset: Any, basename: str) -> None:
         self.projects.register(prefix, viewset, basename=f"project_{basename}")

@@ -60,11 +60,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "posthog_api.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "coalescing.middleware.QueryCoalescingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -114,6 +116,23 @@ CACHES = {
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "") or ""
 
 QUERY_STATEMENT_TIMEOUT_MS = env_int("QUERY_STATEMENT_TIMEOUT_MS", 60_000, minimum=100)
+
+# --- Query coalescing (coalescing/) ---------------------------------------------------------------
+# Identical concurrent insight/query requests compute once; see README "Async refresh and coalescing".
+QUERY_COALESCING_ENABLED = env_bool("QUERY_COALESCING_ENABLED", default=True)
+# The lock lives 3 heartbeats: a leader silent that long is dead and one follower takes over.
+QUERY_COALESCING_HEARTBEAT_SECONDS = env_float(
+    "QUERY_COALESCING_HEARTBEAT_SECONDS", 5.0, minimum=0.05
+)
+# A follower waiting longer than this answers a retryable 503 instead of hanging.
+QUERY_COALESCING_MAX_WAIT_SECONDS = env_float(
+    "QUERY_COALESCING_MAX_WAIT_SECONDS", 60.0, minimum=0.1
+)
+# How long a finished answer stays readable for the followers still waking up.
+QUERY_COALESCING_RESULT_TTL_SECONDS = env_float(
+    "QUERY_COALESCING_RESULT_TTL_SECONDS", 10.0, minimum=1.0
+)
+QUERY_COALESCING_REDIS_URL = validate_redis_url(env_str("QUERY_COALESCING_REDIS_URL") or REDIS_URL)
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
@@ -186,7 +205,12 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Only production images collect static files (into this folder) at build time.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+# Outside production, WhiteNoise serves admin and Swagger assets straight from the apps (no
+# collectstatic step); production images run collectstatic at build time.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
@@ -205,7 +229,11 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO") or "INFO"},
 }

@@ -30,7 +30,10 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 def _isolated_redis_namespace(settings: Any) -> Iterator[None]:
     """Give each test its own cache key prefix on the shared Redis, so tests never see each other."""
     prefix = f"test:{WORKER}:{os.urandom(4).hex()}"
-    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": prefix},
+    }
     settings.REDIS_KEY_PREFIX = prefix
     cache.close()
     yield

@@ -19,11 +19,10 @@ from posthog_api.services.organizations import project_create
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     first_name = factory.Sequence(lambda n: f"User{n}")
-    password = factory.PostGenerationMethodCall("set_password", "password-123")
+    password = factory.django.Password("password-123")
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -33,7 +32,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Org {n}")
 
 
-def make_team(*, organization: Organization | None = None, name: str = "Project", **fields: Any) -> Team:
+def make_team(
+    *, organization: Organization | None = None, name: str = "Project", **fields: Any
+) -> Team:
     """A project with its first environment (team); the project id equals the team id."""
     return project_create(organization=organization or OrganizationFactory(), name=name, **fields)
 

@@ -13,10 +13,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.serializers import BaseSerializer
 
 from posthog_api.api.serializers import ProjectSerializer
+from posthog_api.auth import authenticated_user
 from posthog_api.models import OrganizationMembership
 from posthog_api.models import Team
 from posthog_api.permissions import APIScopePermission
 from posthog_api.permissions import IsOrganizationAdmin
+from posthog_api.permissions import check_key_team_access
 from posthog_api.routing import team_for_user
 from posthog_api.services.organizations import project_create
 
@@ -37,7 +39,7 @@ class ProjectViewSet(
 
     def get_queryset(self) -> QuerySet[Team]:
         return (
-            Team.objects.filter(organization__memberships__user=self.request.user)
+            Team.objects.filter(organization__memberships__user=authenticated_user(self.request))
             .select_related("project")
             .order_by("id")
         )
@@ -47,26 +49,27 @@ class ProjectViewSet(
 
     @cached_property
     def team(self) -> Team:
-        return team_for_user(self.request.user, self.kwargs.get("team_id"))
+        team = team_for_user(self.request.user, self.kwargs.get("team_id"))
+        check_key_team_access(self.request, team)
+        return team
 
     def membership(self) -> OrganizationMembership | None:
-        organization_id = (
-            self.team.organization_id
-            if "team_id" in self.kwargs
-            else getattr(self.request.user, "current_organization_id", None)
-        )
+        user = authenticated_user(self.request)
+        if "team_id" in self.kwargs:
+            organization_id = self.team.organization_id
+        elif user.current_organization_id is not None:
+            organization_id = user.current_organization_id
+        else:
+            return None
         return OrganizationMembership.objects.filter(
-            organization_id=organization_id, user=self.request.user
+            organization_id=organization_id, user=user
         ).first()
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
-        user = self.request.user
-        if user.current_organization is None:  # type: ignore[union-attr]
+        user = authenticated_user(self.request)
+        if user.current_organization is None:
             raise PermissionDenied("You need an organization to create a project in.")
         data = dict(serializer.validated_data)
         serializer.instance = project_create(
-            organization=user.current_organization,  # type: ignore[union-attr]
-            name=data.pop("name"),
-            user=user,  # type: ignore[arg-type]
-            **data,
+            organization=user.current_organization, name=data.pop("name"), user=user, **data
         )

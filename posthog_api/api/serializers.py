@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from posthog_api.models import OrganizationMembership
@@ -12,14 +13,11 @@ from posthog_api.models import User
 from posthog_api.models.organization import validate_timezone
 
 
-def _validate_timezone(value: str) -> str:
-    from django.core.exceptions import ValidationError as DjangoValidationError
-
+def _validate_timezone(value: str) -> None:
     try:
         validate_timezone(value)
     except DjangoValidationError as exc:
         raise serializers.ValidationError(exc.messages[0], code="invalid_timezone") from None
-    return value
 
 
 class TestAccountFilterSerializer(serializers.Serializer[Any]):
@@ -51,6 +49,7 @@ class ProjectSerializer(serializers.ModelSerializer[Team]):
             "test_account_filters",
         ]
         read_only_fields = ["id", "project_id", "organization", "created_at", "api_token"]
+        extra_kwargs = {"name": {"required": True, "allow_blank": False}}
 
 
 class UserTeamSerializer(serializers.ModelSerializer[Team]):

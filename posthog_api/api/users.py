@@ -28,6 +28,6 @@ class CurrentUserView(views.APIView):
         user = (
             User.objects.select_related("current_team")
             .prefetch_related("organization_memberships__organization")
-            .get(pk=request.user.pk)
+            .get(pk=request.user.pk or 0)
         )
         return Response(MeSerializer(user).data)

@@ -30,7 +30,9 @@ class OrganizationMembership(CreatedAtModel):
         ADMIN = 8, "administrator"
         OWNER = 15, "owner"
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_memberships"
     )
@@ -38,7 +40,9 @@ class OrganizationMembership(CreatedAtModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "user"], name="unique_organization_membership")
+            models.UniqueConstraint(
+                fields=["organization", "user"], name="unique_organization_membership"
+            )
         ]
 
     def __str__(self) -> str:
@@ -53,7 +57,9 @@ class Project(CreatedAtModel):
     """A product. Its id equals the id of its first environment (team), as in PostHog."""
 
     id = models.BigIntegerField(primary_key=True)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="projects")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="projects"
+    )
     name = models.CharField(max_length=200)
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 from typing import Any
+from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.base_user import BaseUserManager
@@ -43,7 +44,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     current_organization = models.ForeignKey(
-        "posthog_api.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "posthog_api.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     current_team = models.ForeignKey(
         "posthog_api.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -53,7 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     def __str__(self) -> str:
         return self.email

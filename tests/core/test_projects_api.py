@@ -98,3 +98,24 @@ def test_me_lists_organizations_and_current_team(api_client, owner, team):
     assert body["organizations"] == [
         {"id": str(team.organization_id), "name": team.organization.name, "membership_level": 15}
     ]
+
+
+def test_create_without_a_name_is_400(api_client, team):
+    response = api_client.post("/api/projects/", {"timezone": "UTC"})
+    assert response.status_code == 400
+    assert response.json()["attr"] == "name"
+
+
+def test_invalid_week_start_day_is_400(api_client, team):
+    response = api_client.patch(f"/api/projects/{team.id}/", {"week_start_day": 5})
+    assert response.status_code == 400
+    assert response.json()["attr"] == "week_start_day"
+
+
+def test_admin_sets_test_account_filters(api_client, team):
+    filters = [
+        {"key": "email", "value": "@example.com", "operator": "not_icontains", "type": "person"}
+    ]
+    response = api_client.patch(f"/api/projects/{team.id}/", {"test_account_filters": filters})
+    assert response.status_code == 200
+    assert response.json()["test_account_filters"] == filters

@@ -1,0 +1,89 @@
+"""``make run``: migrate, ensure the demo data and key, then run a Celery worker and gunicorn.
+
+Ctrl-C (or SIGTERM) stops every child process. Run it under ``python -m posthog_api.embedded``
+to get the embedded PostgreSQL and Redis when ``DATABASE_URL`` / ``REDIS_URL`` are unset.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+BIND = os.environ.get("BIND", "127.0.0.1:8000")
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], check=True)
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "posthog_api.settings")
+    _manage("migrate", "--noinput", "-v", "0")
+    _manage("ensure_demo", "--events", os.environ.get("DEMO_EVENTS", "20000"))
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "posthog_api",
+                "worker",
+                "-Q",
+                "default,insights_refresh",
+                "--concurrency",
+                "2",
+                "-l",
+                "INFO",
+            ]
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "posthog_api.wsgi",
+                "--bind",
+                BIND,
+                "--workers",
+                "2",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--access-logfile",
+                "-",
+                "--timeout",
+                "120",
+            ]
+        ),
+    ]
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(f"Serving on http://{BIND} (Ctrl-C stops the web server and the worker)", flush=True)
+    while not stopping and all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + 20
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return 0 if stopping else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
