@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class InsightsConfig(AppConfig):
     name = "insights"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI extension that describes ``query`` with the pydantic models.
+        from insights import schema_extensions  # noqa: F401

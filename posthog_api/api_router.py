@@ -10,7 +10,11 @@ from django.urls import URLPattern
 from django.urls import URLResolver
 from django.urls import path
 
+from activity.views import ActivityLogViewSet
 from elements.views import ElementViewSet
+from insights.queries.views import QueryViewSet
+from insights.views import DashboardViewSet
+from insights.views import InsightViewSet
 from posthog_api.api.projects import ProjectViewSet
 from posthog_api.api.users import CurrentUserView
 from posthog_api.routing import OptionalSlashRouter
@@ -21,6 +25,10 @@ router.register("projects", ProjectViewSet, basename="projects")
 
 # --- team-scoped resources (each app registers its own below) ---------------------------------
 team_router.register("elements", ElementViewSet, basename="elements")
+team_router.register("insights", InsightViewSet, basename="insights")
+team_router.register("query", QueryViewSet, basename="query")
+team_router.register("dashboards", DashboardViewSet, basename="dashboards")
+team_router.register("activity_log", ActivityLogViewSet, basename="activity_log")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("users/<str:user_id>/", CurrentUserView.as_view(), name="users-me"),

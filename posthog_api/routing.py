@@ -17,7 +17,9 @@ serves ``/api/projects/<id>/insights/`` (basename ``project_insights``) and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 from typing import Any
 
 from django.urls import URLPattern
@@ -32,6 +34,9 @@ from posthog_api.models import OrganizationMembership
 from posthog_api.models import Team
 from posthog_api.permissions import APIScopePermission
 from posthog_api.permissions import TeamMemberAccessPermission
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
 
 PROJECT_NOT_FOUND = "Project not found."
 
@@ -59,7 +64,11 @@ def team_for_user(user: Any, raw_id: str | None) -> Team:
 class TeamScopedViewSetMixin:
     """Resolves ``self.team`` from the URL once; every queryset must filter by it."""
 
-    permission_classes = [IsAuthenticated, APIScopePermission, TeamMemberAccessPermission]
+    permission_classes: Sequence[_PermissionClass] = [
+        IsAuthenticated,
+        APIScopePermission,
+        TeamMemberAccessPermission,
+    ]
     kwargs: dict[str, Any]
     request: Any
 

@@ -111,6 +111,11 @@ CACHES = {
     }
 }
 
+# Insight search: "auto" uses pg_trgm where the server has it, else the pure-Python twin.
+INSIGHT_SEARCH_MODE = env_str("INSIGHT_SEARCH_MODE", "auto") or "auto"
+if INSIGHT_SEARCH_MODE not in {"auto", "python", "trigram"}:
+    raise ImproperlyConfigured("INSIGHT_SEARCH_MODE must be one of auto, python, trigram.")
+
 # Every engine query runs under this statement timeout (milliseconds).
 # Prefix for the raw Redis keys (coalescing locks, query status); tests give each test its own.
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "") or ""
@@ -133,6 +138,14 @@ QUERY_COALESCING_RESULT_TTL_SECONDS = env_float(
     "QUERY_COALESCING_RESULT_TTL_SECONDS", 10.0, minimum=1.0
 )
 QUERY_COALESCING_REDIS_URL = validate_redis_url(env_str("QUERY_COALESCING_REDIS_URL") or REDIS_URL)
+
+# --- Async queries (insights/queries/async_jobs.py, insights/tasks.py) ---------------------------
+INSIGHTS_REFRESH_QUEUE = env_str("INSIGHTS_REFRESH_QUEUE", "insights_refresh") or "insights_refresh"
+# A worker beats this often while it runs a job; three missed beats mean the worker is gone.
+QUERY_ASYNC_HEARTBEAT_SECONDS = env_float("QUERY_ASYNC_HEARTBEAT_SECONDS", 5.0, minimum=0.05)
+QUERY_ASYNC_MAX_CONCURRENT_PER_TEAM = env_int("QUERY_ASYNC_MAX_CONCURRENT_PER_TEAM", 2, minimum=1)
+# First run plus one re-run after a lost worker; then the job is reported failed.
+QUERY_ASYNC_MAX_DELIVERIES = env_int("QUERY_ASYNC_MAX_DELIVERIES", 2, minimum=1)
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
@@ -220,6 +233,13 @@ LLM_API_URL = env_str("LLM_API_URL") or None
 LLM_API_KEY = env_str("LLM_API_KEY") or None
 LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini") or "gpt-4o-mini"
 LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+
+# Ingestion (capture endpoints). A payload over the limit (before or after gunzip) is a 413.
+# Synchronous commit (the default) acknowledges a batch only once it is on disk. Turning it off is
+# faster, but a database crash could then lose the last fraction of a second of acknowledged events.
+INGESTION_MAX_PAYLOAD_BYTES = env_int("INGESTION_MAX_PAYLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+INGESTION_SYNCHRONOUS_COMMIT = env_bool("INGESTION_SYNCHRONOUS_COMMIT", default=True)
+INGESTION_TOKEN_CACHE_SECONDS = env_int("INGESTION_TOKEN_CACHE_SECONDS", 30, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include(("posthog_api.api_router", "api"), namespace="api")),
     path("", include("posthog_api.ingestion_urls")),
+    path("", include("coalescing.urls")),
 ]
 
 

@@ -16,7 +16,7 @@ from posthog_api.models.base import random_token
 
 KEY_PREFIX = "phx_"
 
-SCOPE_OBJECTS = ("insight", "element", "activity_log", "query", "project", "user")
+SCOPE_OBJECTS = ("insight", "dashboard", "element", "activity_log", "query", "project", "user")
 ALL_SCOPES = ("*", *(f"{obj}:{action}" for obj in SCOPE_OBJECTS for action in ("read", "write")))
 
 

@@ -1,0 +1,68 @@
+"""Page/limit pagination for activity: ``{results, next, previous, total_count}``.
+
+PostHog parses ``page`` and ``limit`` with a bare ``int()`` and lets Django's ``EmptyPage`` escape
+as a 500; here a non-integer, a value below 1 or a page past the end is a 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+DEFAULT_LIMIT = 10
+
+
+def _positive_int(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: [f"A valid integer is required, got {raw!r}."]}) from None
+    if value < 1:
+        raise ValidationError({name: ["Ensure this value is greater than or equal to 1."]})
+    return value
+
+
+class ActivityPagePagination:
+    """Not a DRF pagination class: the activity actions call it directly on their queryset."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.limit = min(
+            _positive_int(request, "limit", DEFAULT_LIMIT), int(settings.PAGINATION_MAX_LIMIT)
+        )
+        self.page = _positive_int(request, "page", 1)
+
+    def paginate(self, queryset: QuerySet[Any]) -> tuple[list[Any], int]:
+        total = queryset.count()
+        last_page = max(1, -(-total // self.limit))
+        if self.page > last_page:
+            raise ValidationError(
+                {"page": [f"Page {self.page} is past the last page ({last_page})."]}
+            )
+        start = (self.page - 1) * self.limit
+        return list(queryset[start : start + self.limit]), total
+
+    def _link(self, page: int) -> str:
+        url = self.request.build_absolute_uri()
+        url = replace_query_param(url, "page", page)
+        return replace_query_param(url, "limit", self.limit)
+
+    def response(self, results: list[Any], total: int) -> Response:
+        has_next = self.page * self.limit < total
+        return Response(
+            {
+                "results": results,
+                "next": self._link(self.page + 1) if has_next else None,
+                "previous": self._link(self.page - 1) if self.page > 1 else None,
+                "total_count": total,
+            }
+        )

@@ -1,0 +1,245 @@
+"""Ingestion throughput: events/s through ``POST /batch/`` next to a raw COPY of the same events.
+
+``make bench BENCH_ARGS="ingest --events 20000 --workers 2 --senders 2"``
+
+The events are built by the real posthog Python SDK (its ``before_send`` hook hands us each wire
+message) and posted in 100-event batches with the SDK's own ``batch_post`` to a gunicorn server
+running this project. The same events are then COPYed into the events table of another team of
+the same database. Both figures and their ratio come from one run on one machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import requests
+from django.core.management import call_command
+from django.db import connection
+from posthog import Posthog
+from posthog.request import batch_post
+
+from posthog_api.models import Event
+from posthog_api.models import Organization
+from posthog_api.models import Person
+from posthog_api.models import PersonDistinctId
+from posthog_api.models import Team
+from posthog_api.services.organizations import project_create
+
+ROOT = Path(__file__).resolve().parent.parent
+URLS = [
+    f"https://hedgebox.example/{p}"
+    for p in ("", "pricing", "features", "signup", "files", "docs/api")
+] + [f"https://hedgebox.example/blog/post-{n}" for n in range(40)]
+
+
+def sdk_messages(count: int, *, seed: int) -> list[dict[str, Any]]:
+    """``count`` wire messages exactly as posthog-python would send them."""
+    rng = random.Random(seed)
+    captured: list[dict[str, Any]] = []
+
+    def keep(message: dict[str, Any]) -> None:
+        captured.append(message)
+        return None  # dropped: we post them ourselves, in timed batches
+
+    client = Posthog(
+        "phc_bench",
+        host="http://127.0.0.1:9",
+        before_send=keep,
+        sync_mode=True,
+        enable_local_evaluation=False,
+    )
+    users = max(1, count // 25)
+    for n in range(count):
+        user = rng.randrange(users)
+        distinct_id = f"user-{user}" if user % 3 else f"anon-{user}"
+        roll = rng.random()
+        if roll < 0.01 and distinct_id.startswith("anon-"):
+            client.capture(
+                "$identify",
+                distinct_id=f"user-{user}",
+                properties={"$anon_distinct_id": distinct_id, "$set": {"email": f"u{user}@x.io"}},
+            )
+        elif roll < 0.25:
+            elements_chain = 'button.btn:nth-child="1"nth-of-type="1"text="Sign up";div.hero:nth-child="1"nth-of-type="1";body:nth-child="2"nth-of-type="1"'
+            client.capture(
+                "$autocapture",
+                distinct_id=distinct_id,
+                properties={
+                    "$current_url": rng.choice(URLS),
+                    "$event_type": "click",
+                    "$elements_chain": elements_chain,
+                    "$session_id": f"s-{user}-{n // 50}",
+                },
+            )
+        else:
+            properties: dict[str, Any] = {
+                "$current_url": rng.choice(URLS),
+                "$browser": rng.choice(["Chrome", "Safari", "Firefox"]),
+                "$os": "Mac OS X",
+                "$session_id": f"s-{user}-{n // 50}",
+            }
+            if roll > 0.97:  # now and then a person property changes, as with plan upgrades
+                properties["$set"] = {"plan": rng.choice(["free", "pro", "business"])}
+            client.capture("$pageview", distinct_id=distinct_id, properties=properties)
+    client.shutdown()
+    for message in captured:
+        if isinstance(message.get("timestamp"), datetime):
+            message["timestamp"] = message["timestamp"].isoformat()
+    return captured
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(workers: int, *, synchronous_commit: bool) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "TESTING": "1",
+        "DATABASE_CONN_MAX_AGE": "600",
+        "INGESTION_SYNCHRONOUS_COMMIT": "true" if synchronous_commit else "false",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "posthog_api.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            requests.get(f"{url}/_health", timeout=10)
+            return process, url
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def post_batches(
+    url: str, token: str, messages: list[dict[str, Any]], *, batch_size: int, senders: int
+) -> float:
+    batches = [messages[i : i + batch_size] for i in range(0, len(messages), batch_size)]
+
+    def send(batch: list[dict[str, Any]]) -> None:
+        batch_post(token, host=url, batch=batch, historical_migration=False)
+
+    # Warm up every worker's connection and imports before timing.
+    with ThreadPoolExecutor(senders) as pool:
+        list(pool.map(lambda _: requests.get(f"{url}/_health", timeout=5), range(senders * 4)))
+    started = time.perf_counter()
+    with ThreadPoolExecutor(senders) as pool:
+        list(pool.map(send, batches))
+    return time.perf_counter() - started
+
+
+def copy_rows(team: Team, messages: list[dict[str, Any]]) -> float:
+    """COPY the same events (same columns, no person processing) into ``team``."""
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            "COPY posthog_api_event (uuid, team_id, event, distinct_id, timestamp, created_at, properties,"
+            " elements_chain, session_id, person_id) FROM STDIN"
+        ) as copy,
+    ):
+        for m in messages:
+            properties = m.get("properties") or {}
+            copy.write_row(
+                (
+                    m["uuid"],
+                    team.pk,
+                    m["event"],
+                    m["distinct_id"],
+                    m["timestamp"],
+                    now,
+                    orjson.dumps(properties).decode(),
+                    properties.get("$elements_chain", ""),
+                    properties.get("$session_id"),
+                    None,
+                )
+            )
+    return time.perf_counter() - started
+
+
+def _cleanup(*teams: Team) -> None:
+    for team in teams:
+        Event.objects.filter(team=team).delete()
+        PersonDistinctId.objects.filter(team=team).delete()
+        Person.objects.filter(team=team).delete()
+        team.project.delete()
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench ingest")
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--senders", type=int, default=4, help="concurrent SDK senders")
+    parser.add_argument(
+        "--asynchronous-commit",
+        action="store_true",
+        help="do not wait for the WAL flush (INGESTION_SYNCHRONOUS_COMMIT=false); default waits",
+    )
+    args, _ = parser.parse_known_args(argv)
+
+    call_command("migrate", verbosity=0)
+    organization = Organization.objects.create(name="bench-ingest")
+    via_http = project_create(organization=organization, name="bench /batch/")
+    via_copy = project_create(organization=organization, name="bench COPY")
+    messages = sdk_messages(args.events, seed=42)
+    synchronous_commit = not args.asynchronous_commit
+    server, url = start_server(args.workers, synchronous_commit=synchronous_commit)
+    try:
+        http_seconds = post_batches(
+            url, via_http.api_token, messages, batch_size=args.batch_size, senders=args.senders
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    stored = Event.objects.filter(team=via_http).count()
+    copy_seconds = copy_rows(via_copy, messages)
+    copied = Event.objects.filter(team=via_copy).count()
+    http_rate = stored / http_seconds
+    copy_rate = copied / copy_seconds
+    print(
+        f"events: {len(messages)} in {args.batch_size}-event batches; gunicorn workers: {args.workers};"
+        f" senders: {args.senders}; synchronous_commit: {'on' if synchronous_commit else 'off'}"
+    )
+    print(
+        f"  /batch/ (SDK payloads, persons): {stored:>8} stored  {http_seconds:7.2f}s  {http_rate:10.0f} events/s"
+    )
+    print(
+        f"  raw COPY of the same events:     {copied:>8} stored  {copy_seconds:7.2f}s  {copy_rate:10.0f} events/s"
+    )
+    print(f"  ratio /batch/ : COPY = {http_rate / copy_rate:.1%}  (goal: at least 25%)")
+    _cleanup(via_http, via_copy)
+    organization.delete()

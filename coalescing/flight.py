@@ -1,0 +1,241 @@
+"""A Redis single-flight: one process computes, the others wait for its answer.
+
+Plain Python on redis-py (no Django), so it can be reasoned about and tested on its own::
+
+    flight = Flight(client, prefix="myapp:", key=digest, timing=FlightTiming())
+    role = flight.join()
+    if role is Role.LEADER:
+        with flight.heartbeat():
+            payload = compute()
+        flight.finish(payload)          # or flight.fail() when the answer must not be shared
+    else:
+        outcome = flight.wait()         # DONE (outcome.payload), ERROR, TIMEOUT or LEAD
+
+Redis keys, all under ``<prefix>qc:``: ``lock:<key>`` holds the leader's random token with a TTL
+that a heartbeat thread keeps extending; ``done:<key>`` holds the shared payload; ``err:<key>``
+says "do not share, run on your own"; channel ``ch:<key>`` wakes followers early.
+
+Failure handling, in the order a reader will worry about it:
+
+1. Every write that matters (extend, finish, fail, release) is a Lua script that first compares
+   the token, so a leader that lost its lock can never overwrite or free its successor's.
+2. ``finish``/``fail`` store the outcome and free the lock in the same script, so a follower sees
+   either a live lock or an outcome, never a gap in between.
+3. A leader that dies stops heart-beating; its lock expires after ``lock_ttl``. The first follower
+   to notice wins ``SET NX`` in the takeover script and becomes the new leader (``Role.LEADER``
+   from ``wait``); every other follower keeps waiting on the same key. No stampede.
+4. A follower that waits past ``max_wait`` gets ``Outcome.TIMEOUT`` (the caller answers a
+   retryable 503) instead of hanging or piling onto the database.
+5. Any ``redis.RedisError`` propagates: the caller fails open and runs the work itself.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+# KEYS: lock, done, err. ARGV: token, ttl_ms. Taking the lock clears the previous round's outcome,
+# so a new round's followers can never be served a stale answer.
+_ACQUIRE = """
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('del', KEYS[2], KEYS[3])
+  return 1
+end
+return 0
+"""
+
+# KEYS: lock, done, err. ARGV: token, ttl_ms. A follower's check-and-take in one step: an outcome
+# that landed wins over taking the lock, and only one follower can take a free lock.
+_TAKEOVER = """
+if redis.call('exists', KEYS[2]) == 1 then return 'done' end
+if redis.call('exists', KEYS[3]) == 1 then return 'error' end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'lead' end
+return 'wait'
+"""
+
+# KEYS: lock. ARGV: token, ttl_ms.
+_EXTEND = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+# KEYS: lock, outcome key, channel. ARGV: token, value, ttl_ms, message.
+_PUBLISH_AND_RELEASE = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3])
+redis.call('del', KEYS[1])
+redis.call('publish', KEYS[3], ARGV[4])
+return 1
+"""
+
+# KEYS: lock. ARGV: token.
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class Role(enum.Enum):
+    LEADER = "leader"
+    FOLLOWER = "follower"
+
+
+class Outcome(enum.Enum):
+    DONE = "done"  # the leader shared its payload
+    ERROR = "error"  # the leader's answer must not be shared: run on your own
+    TIMEOUT = "timeout"  # waited max_wait without an outcome
+    LEAD = "lead"  # the leader died and this follower took over
+
+
+@dataclass(frozen=True)
+class FlightTiming:
+    """Seconds. The lock outlives three missed heartbeats before a follower may take over."""
+
+    heartbeat: float = 5.0
+    max_wait: float = 60.0
+    result_ttl: float = 10.0
+    poll: float = 0.2
+
+    @property
+    def lock_ttl_ms(self) -> int:
+        return int(self.heartbeat * 3 * 1000)
+
+
+@dataclass(frozen=True)
+class WaitResult:
+    outcome: Outcome
+    payload: bytes | None = None
+
+
+class Flight:
+    """One key's single-flight. A fresh instance per request; not shared between threads."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str, key: str, timing: FlightTiming) -> None:
+        self.client = client
+        self.timing = timing
+        base = f"{prefix}qc:"
+        self.lock_key = f"{base}lock:{key}"
+        self.done_key = f"{base}done:{key}"
+        self.err_key = f"{base}err:{key}"
+        self.channel = f"{base}ch:{key}"
+        self.token = secrets.token_hex(16)
+        self.lost_lock = False
+
+    # --- leader side ----------------------------------------------------------------------------
+
+    def join(self) -> Role:
+        """Take the lock if it is free (LEADER), else follow whoever holds it."""
+        acquired = self.client.eval(
+            _ACQUIRE,
+            3,
+            self.lock_key,
+            self.done_key,
+            self.err_key,
+            self.token,
+            self.timing.lock_ttl_ms,
+        )
+        return Role.LEADER if acquired == 1 else Role.FOLLOWER
+
+    @contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        """Keep the lock alive while the body runs; a dead process stops extending it."""
+        stop = threading.Event()
+        thread = threading.Thread(target=self._beat, args=(stop,), daemon=True, name="qc-heartbeat")
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _beat(self, stop: threading.Event) -> None:
+        while not stop.wait(self.timing.heartbeat):
+            try:
+                extended = self.client.eval(
+                    _EXTEND, 1, self.lock_key, self.token, self.timing.lock_ttl_ms
+                )
+            except redis.RedisError:
+                # A transient Redis error: the next beat retries before the lock can expire.
+                continue
+            if extended != 1:
+                # Someone took over (we stalled past the TTL); our answer will not be published.
+                self.lost_lock = True
+                return
+
+    def finish(self, payload: bytes) -> bool:
+        """Share ``payload`` with the followers and free the lock. False if the lock was lost."""
+        return self._publish_and_release(self.done_key, payload, Outcome.DONE)
+
+    def fail(self) -> bool:
+        """Tell the followers to run on their own and free the lock."""
+        return self._publish_and_release(self.err_key, b"1", Outcome.ERROR)
+
+    def release(self) -> bool:
+        return self.client.eval(_RELEASE, 1, self.lock_key, self.token) == 1
+
+    def _publish_and_release(self, outcome_key: str, value: bytes, outcome: Outcome) -> bool:
+        ttl_ms = int(self.timing.result_ttl * 1000)
+        published = self.client.eval(
+            _PUBLISH_AND_RELEASE,
+            3,
+            self.lock_key,
+            outcome_key,
+            self.channel,
+            self.token,
+            value,
+            ttl_ms,
+            outcome.value,
+        )
+        return published == 1
+
+    # --- follower side --------------------------------------------------------------------------
+
+    def wait(self) -> WaitResult:
+        """Wait for the leader's outcome, taking over if the leader dies; bounded by max_wait."""
+        deadline = time.monotonic() + self.timing.max_wait
+        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            # Subscribe before the first check: an outcome published in between is then either
+            # visible in its key or delivered as a message, never missed.
+            pubsub.subscribe(self.channel)
+            while True:
+                state = self.client.eval(
+                    _TAKEOVER,
+                    3,
+                    self.lock_key,
+                    self.done_key,
+                    self.err_key,
+                    self.token,
+                    self.timing.lock_ttl_ms,
+                )
+                state = state.decode() if isinstance(state, bytes) else state
+                if state == "done":
+                    payload = self.client.get(self.done_key)
+                    if payload is not None:
+                        return WaitResult(Outcome.DONE, _as_bytes(payload))
+                    continue  # expired between the two reads: look again
+                if state == "error":
+                    return WaitResult(Outcome.ERROR)
+                if state == "lead":
+                    return WaitResult(Outcome.LEAD)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return WaitResult(Outcome.TIMEOUT)
+                # Any message (or the poll interval passing) sends us round to look again.
+                pubsub.get_message(timeout=min(self.timing.poll, remaining))
+        finally:
+            pubsub.close()
+
+
+def _as_bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()

@@ -1,0 +1,38 @@
+"""Which requests may be coalesced, decided from the URLconf rather than from path regexes.
+
+A request qualifies when it is a GET or POST, its path resolves to a ViewSet that has
+``QueryCoalescingMixin`` and lists the resolved action in ``coalesce_actions``, and the URL names a
+numeric team id. ``@current`` is never coalesced: it means a different team for each caller.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import Resolver404
+from django.urls import resolve
+
+from coalescing.mixins import QueryCoalescingMixin
+
+COALESCED_METHODS = frozenset({"GET", "POST"})
+
+
+def coalescing_team_id(request: HttpRequest) -> str | None:
+    """The URL's team id if this request may be coalesced, else None."""
+    method = request.method or ""
+    if method not in COALESCED_METHODS:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    view_class = getattr(match.func, "cls", None)
+    if view_class is None or not issubclass(view_class, QueryCoalescingMixin):
+        return None
+    actions = getattr(match.func, "actions", None) or {}
+    action = actions.get(method.lower())
+    if action is None or action not in view_class.coalesce_actions:
+        return None
+    team_id = match.kwargs.get("team_id")
+    if not isinstance(team_id, str) or not team_id.isdigit():
+        return None
+    return team_id

@@ -1,0 +1,122 @@
+"""Query parameters of the insight actions that are not list filters (refresh, overrides, ...)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+# PostHog's refresh values and the execution mode each means.
+REFRESH_MODES = (
+    "async",
+    "async_except_on_cache_miss",
+    "blocking",
+    "force_async",
+    "force_blocking",
+    "force_cache",
+    "lazy_async",
+)
+_REFRESH_TRUE = frozenset({"true", "1", "yes"})
+_REFRESH_FALSE = frozenset({"false", "0", "no"})
+DEFAULT_REFRESH = "force_cache"
+TRUTHY = frozenset({"y", "yes", "t", "true", "on", "1"})
+
+
+def normalise_refresh(raw: Any) -> str:
+    """``true``-like means force_blocking, absent or ``false``-like force_cache; else a mode name."""
+    if raw is None or raw is False:
+        return DEFAULT_REFRESH
+    if raw is True:
+        return "force_blocking"
+    text = str(raw).strip().lower()
+    if text in _REFRESH_TRUE:
+        return "force_blocking"
+    if text in _REFRESH_FALSE or text == "":
+        return DEFAULT_REFRESH
+    if text in REFRESH_MODES:
+        return text
+    raise serializers.ValidationError(
+        {"refresh": [f"Must be one of {', '.join(REFRESH_MODES)}, true or false."]}
+    )
+
+
+@extend_schema_field({"type": "string", "enum": [*REFRESH_MODES, "true", "false"]})
+class RefreshField(serializers.Field):  # type: ignore[type-arg]
+    def to_internal_value(self, data: Any) -> str:
+        try:
+            return normalise_refresh(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(exc.detail["refresh"]) from None  # type: ignore[index, call-overload]
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+class JSONObjectParamField(serializers.CharField):
+    """A JSON object passed as a query-string value."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any] | None:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        if not text:
+            return None
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise serializers.ValidationError(
+                f"Invalid JSON passed in {self.field_name} parameter"
+            ) from None
+        if not isinstance(parsed, dict):
+            raise serializers.ValidationError(f"{self.field_name} must be a JSON object")
+        return parsed
+
+
+class InsightListParamsSerializer(serializers.Serializer[Any]):
+    basic = serializers.CharField(
+        required=False, allow_blank=True, help_text="Truthy: the basic shape, no results."
+    )
+    refresh = RefreshField(required=False, help_text="Execution mode for each insight's result.")
+
+    def validate_basic(self, value: str) -> bool:
+        return value.lower() in TRUTHY
+
+
+class InsightRetrieveParamsSerializer(serializers.Serializer[Any]):
+    refresh = RefreshField(required=False)
+    from_dashboard = serializers.IntegerField(required=False, allow_null=True)
+    filters_override = JSONObjectParamField(required=False, allow_blank=True)
+    variables_override = JSONObjectParamField(required=False, allow_blank=True)
+
+
+class TrendingParamsSerializer(serializers.Serializer[Any]):
+    # About a century either way: further would overflow the date arithmetic.
+    days = serializers.IntegerField(required=False, default=7, min_value=-36500, max_value=36500)
+    limit = serializers.IntegerField(required=False, default=10, min_value=1)
+    offset = serializers.IntegerField(
+        required=False, min_value=0, help_text="Ignored, as in PostHog."
+    )
+
+    def validate_limit(self, value: int) -> int:
+        return min(value, 100)
+
+
+class WriteParamsSerializer(serializers.Serializer[Any]):
+    refresh = RefreshField(required=False, default=DEFAULT_REFRESH)
+
+
+def refresh_source(request: Any) -> dict[str, Any]:
+    """``refresh`` from the query string, else from a JSON body (PostHog reads both)."""
+    if "refresh" in request.query_params:
+        return {"refresh": request.query_params["refresh"]}
+    body = request.data
+    if isinstance(body, dict) and "refresh" in body:
+        return {"refresh": body["refresh"]}
+    return {}
+
+
+def is_restore(body: Any) -> bool:
+    """A write body that sets ``deleted`` to false: the only request that sees deleted rows."""
+    if not isinstance(body, dict) or "deleted" not in body:
+        return False
+    return body["deleted"] in serializers.BooleanField.FALSE_VALUES

@@ -1,0 +1,321 @@
+"""Date range resolution and interval buckets in the team timezone (posthog-queries.md §1.4).
+
+Usage::
+
+    rng = resolve_range(date_from="-7d", date_to=None, interval="day", tz=ZoneInfo("UTC"),
+                        week_start_day=0, now=timezone.now())
+    rng.buckets        # local bucket starts, dense
+    rng.event_from     # lower bound of the event filter (inclusive)
+    rng.date_to        # upper bound (inclusive)
+
+All arithmetic is on naive local wall-clock values; bounds handed to SQL are made aware in the
+team timezone at the end, so a DST change never shifts a bucket boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from rest_framework.exceptions import ValidationError
+
+DEFAULT_DATE_FROM_DAYS = 7
+MAX_BUCKETS = 50_000
+END_OF_DAY = time(23, 59, 59, 999999)
+
+_RELATIVE = re.compile(r"^(?P<sign>-?)(?P<number>\d*)(?P<unit>[hdwmqysHDWMQY])(?P<pos>Start|End)?$")
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([T ].*)?$")
+
+INTERVAL_STEP: dict[str, relativedelta] = {
+    "minute": relativedelta(minutes=1),
+    "hour": relativedelta(hours=1),
+    "day": relativedelta(days=1),
+    "week": relativedelta(weeks=1),
+    "month": relativedelta(months=1),
+}
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    value: datetime  # naive, local wall clock
+    relative: bool
+    hour_delta: bool  # relative with an ``h``/``M``/``s`` unit: truncated to the hour at most
+
+
+def _unit_delta(unit: str, number: int) -> relativedelta:
+    if unit == "M":
+        return relativedelta(minutes=number)
+    if unit == "s":
+        return relativedelta(seconds=number)
+    return {
+        "h": relativedelta(hours=number),
+        "d": relativedelta(days=number),
+        "w": relativedelta(weeks=number),
+        "m": relativedelta(months=number),
+        "q": relativedelta(weeks=13 * number),
+        "y": relativedelta(years=number),
+    }[unit.lower()]
+
+
+def week_start(day: datetime, week_start_day: int | None) -> datetime:
+    """00:00 of the first day of ``day``'s week (Sunday unless the team starts on Monday)."""
+    monday_based = day.weekday()  # Monday = 0
+    offset = monday_based if week_start_day == 1 else (monday_based + 1) % 7
+    return datetime.combine(day.date() - timedelta(days=offset), time())
+
+
+def _snap(value: datetime, unit: str, pos: str, week_start_day: int | None) -> datetime:
+    start = pos == "Start"
+    low = unit.lower()
+    if unit == "M":
+        return (
+            value.replace(second=0, microsecond=0)
+            if start
+            else value.replace(second=59, microsecond=999999)
+        )
+    if low == "h":
+        return (
+            value.replace(minute=0, second=0, microsecond=0)
+            if start
+            else value.replace(minute=59, second=59, microsecond=999999)
+        )
+    if low == "w":
+        first = week_start(value, week_start_day)
+        return first if start else datetime.combine(first.date() + timedelta(days=6), END_OF_DAY)
+    if low == "m":
+        if start:
+            return datetime.combine(value.date().replace(day=1), time())
+        return datetime.combine(value.date() + relativedelta(day=31), END_OF_DAY)
+    if low == "y":
+        if start:
+            return datetime.combine(date(value.year, 1, 1), time())
+        # PostHog's quirk: yEnd keeps the current month and only clamps the day to 31.
+        return datetime.combine(value.date() + relativedelta(day=31), END_OF_DAY)
+    return datetime.combine(value.date(), time() if start else END_OF_DAY)
+
+
+def parse_date(raw: str, *, now: datetime, tz: ZoneInfo, week_start_day: int | None) -> ParsedDate:
+    """A date string (ISO or relative) as a naive local datetime; unparseable text means now."""
+    text = raw.strip()
+    match = _RELATIVE.match(text)
+    if match:
+        number = int(match["number"] or (1 if match["sign"] else 0))
+        unit = match["unit"]
+        value = now - _unit_delta(unit, number)
+        if match["pos"]:
+            value = _snap(value, unit, match["pos"], week_start_day)
+        return ParsedDate(value=value, relative=True, hour_delta=unit in ("h", "H", "M", "s"))
+    if _ISO.match(text):
+        try:
+            parsed = datetime.fromisoformat(_pad_iso(text).replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(tz).replace(tzinfo=None)
+            return ParsedDate(value=parsed, relative=False, hour_delta=False)
+    return ParsedDate(value=now, relative=True, hour_delta=False)
+
+
+def _pad_iso(text: str) -> str:
+    """``2024-1-5`` → ``2024-01-05`` (PostHog accepts non-zero-padded dates)."""
+    head, sep, rest = text.partition("T") if "T" in text else text.partition(" ")
+    year, month, day = head.split("-")
+    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}{'T' if sep else ''}{rest}"
+
+
+def start_of_interval(value: datetime, interval: str, week_start_day: int | None) -> datetime:
+    if interval == "minute":
+        return value.replace(second=0, microsecond=0)
+    if interval == "hour":
+        return value.replace(minute=0, second=0, microsecond=0)
+    if interval == "week":
+        return week_start(value, week_start_day)
+    if interval == "month":
+        return datetime.combine(value.date().replace(day=1), time())
+    return datetime.combine(value.date(), time())
+
+
+@dataclass(frozen=True)
+class ResolvedRange:
+    date_from: datetime  # naive local
+    date_to: datetime  # naive local
+    event_from: datetime  # naive local, inclusive lower bound of the event filter
+    interval: str
+    tz: ZoneInfo
+    buckets: tuple[datetime, ...]
+    from_relative_days: int | None = None  # N of a ``-Nd`` date_from (compare kludge)
+    date_to_given: bool = False
+
+    def aware(self, value: datetime) -> datetime:
+        return value.replace(tzinfo=self.tz)
+
+    @property
+    def sql_from(self) -> datetime:
+        return self.aware(self.event_from)
+
+    @property
+    def sql_to(self) -> datetime:
+        return self.aware(self.date_to)
+
+
+def _buckets(first: datetime, last: datetime, interval: str) -> tuple[datetime, ...]:
+    step = INTERVAL_STEP[interval]
+    out: list[datetime] = []
+    current = first
+    while current <= last:
+        if len(out) >= MAX_BUCKETS:
+            raise ValidationError(
+                {"query": [f"The date range has more than {MAX_BUCKETS} {interval} intervals."]}
+            )
+        out.append(current)
+        current = current + step
+    return tuple(out)
+
+
+def build_range(
+    *,
+    date_from: datetime,
+    date_to: datetime,
+    interval: str,
+    tz: ZoneInfo,
+    week_start_day: int | None,
+    exact: bool,
+    from_hour_delta: bool = False,
+    from_relative_days: int | None = None,
+    date_to_given: bool = False,
+) -> ResolvedRange:
+    first = start_of_interval(date_from, interval, week_start_day)
+    if exact or interval in ("hour", "minute") or from_hour_delta:
+        event_from = date_from
+    elif interval == "week":
+        event_from = datetime.combine(date_from.date(), time())
+    else:
+        event_from = first
+    return ResolvedRange(
+        date_from=date_from,
+        date_to=date_to,
+        event_from=event_from,
+        interval=interval,
+        tz=tz,
+        buckets=_buckets(first, date_to, interval),
+        from_relative_days=from_relative_days,
+        date_to_given=date_to_given,
+    )
+
+
+def resolve_range(
+    *,
+    date_from: str | None,
+    date_to: str | None,
+    interval: str,
+    tz: ZoneInfo,
+    week_start_day: int | None,
+    now: datetime,
+    explicit: bool = False,
+    exact: bool = False,
+    earliest: datetime | None = None,
+) -> ResolvedRange:
+    """Resolve ``dateRange`` as PostHog's QueryDateRange does (``now`` is an aware instant)."""
+    local_now = now.astimezone(tz).replace(tzinfo=None)
+    exact = exact or explicit
+    hour_delta = False
+    relative_days: int | None = None
+    if date_from == "all":
+        start = earliest.astimezone(tz).replace(tzinfo=None) if earliest else local_now
+        start = datetime.combine(start.date(), time()) if not exact else start
+    elif date_from:
+        parsed = parse_date(date_from, now=local_now, tz=tz, week_start_day=week_start_day)
+        start = parsed.value
+        hour_delta = parsed.hour_delta
+        if parsed.relative and not exact and interval != "minute":
+            if hour_delta:
+                start = start.replace(minute=0, second=0, microsecond=0)
+            else:
+                start = datetime.combine(start.date(), time())
+        match = _RELATIVE.match(date_from.strip())
+        if match and match["unit"] == "d" and not match["pos"]:
+            relative_days = int(match["number"] or 1)
+    else:
+        start = datetime.combine(local_now.date() - timedelta(days=DEFAULT_DATE_FROM_DAYS), time())
+
+    if date_to:
+        parsed_to = parse_date(date_to, now=local_now, tz=tz, week_start_day=week_start_day)
+        end = parsed_to.value
+        to_relative = parsed_to.relative
+    else:
+        end = local_now
+        to_relative = True
+    if not explicit and not (exact and not date_to):
+        if interval in ("day", "week", "month"):
+            end = datetime.combine(end.date(), END_OF_DAY)
+        elif interval == "hour" and to_relative:
+            end = end.replace(minute=59, second=59, microsecond=999999)
+        elif interval == "minute":
+            end = end.replace(second=59, microsecond=999999)
+    return build_range(
+        date_from=start,
+        date_to=end,
+        interval=interval,
+        tz=tz,
+        week_start_day=week_start_day,
+        exact=exact,
+        from_hour_delta=hour_delta and interval == "day",
+        from_relative_days=relative_days,
+        date_to_given=bool(date_to),
+    )
+
+
+def previous_range(
+    current: ResolvedRange, *, compare_to: str | None, week_start_day: int | None, now: datetime
+) -> ResolvedRange:
+    """The compare period: shifted back by ``compare_to`` or by the range's own length."""
+    if compare_to:
+        local_now = current.date_from  # only the delta matters: apply it to both bounds
+        shifted = parse_date(
+            compare_to, now=local_now, tz=current.tz, week_start_day=week_start_day
+        )
+        delta = current.date_from - shifted.value
+        return build_range(
+            date_from=current.date_from - delta,
+            date_to=current.date_to - delta,
+            interval=current.interval,
+            tz=current.tz,
+            week_start_day=week_start_day,
+            exact=current.event_from == current.date_from,
+        )
+    diff = current.date_to - current.date_from
+    new_from = current.date_from - diff
+    if current.interval == "hour":
+        new_from = new_from.replace(minute=0, second=0, microsecond=0)
+        new_to = (new_from + diff).replace(minute=59, second=59, microsecond=999999)
+    else:
+        new_from = datetime.combine(new_from.date(), time())
+        new_to = datetime.combine((new_from + diff).date(), END_OF_DAY)
+    # PostHog's kludge: "last 7 days" spans 8 calendar days, so its previous period starts a day later.
+    if (
+        current.from_relative_days is not None
+        and current.from_relative_days % 7 == 0
+        and not current.date_to_given
+    ):
+        new_from = new_from + timedelta(days=1)
+    return build_range(
+        date_from=new_from,
+        date_to=new_to,
+        interval=current.interval,
+        tz=current.tz,
+        week_start_day=week_start_day,
+        exact=False,
+    )
+
+
+def iso(value: datetime) -> str:
+    """ISO-8601 with offset, ``Z`` for UTC (PostHog's datetime rendering)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -1,0 +1,5 @@
+"""Query runners; importing the package registers every supported kind."""
+
+from insights.queries.runners import lifecycle as lifecycle
+from insights.queries.runners import stickiness as stickiness
+from insights.queries.runners import trends as trends

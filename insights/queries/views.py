@@ -1,0 +1,61 @@
+"""``POST /api/projects/<id>/query/`` runs a query; ``GET .../query/<query_id>/`` polls a status.
+
+PostHog guards both with the ``query:read`` scope (running a query changes nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from coalescing.mixins import QueryCoalescingMixin
+from insights.queries.async_jobs import current_status
+from insights.queries.execution import run_query
+from insights.queries.modes import ExecutionMode
+from insights.queries.serializers import QueryRequestSerializer
+from posthog_api.routing import TeamScopedViewSetMixin
+
+ALL_MODES = frozenset(mode.value for mode in ExecutionMode)
+
+
+class QueryViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.ViewSet):
+    scope_object = "query"
+    # Identical concurrent queries compute once (coalescing/).
+    coalesce_actions = frozenset({"create"})
+    required_scopes = ["query:read"]
+    lookup_field = "query_id"
+    lookup_value_regex = r"[^/]+"
+
+    @extend_schema(
+        request=QueryRequestSerializer,
+        responses={200: OpenApiResponse(description="Query response")},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = QueryRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        refresh = request.query_params.get("refresh", data.get("refresh"))
+        response = run_query(
+            team=self.team,
+            query=data["query"],
+            refresh=refresh if refresh is not None else "blocking",
+            client_query_id=data.get("client_query_id") or None,
+            user=request.user,
+            filters_override=data.get("filters_override"),
+            variables_override=data.get("variables_override"),
+            allowed_modes=ALL_MODES,
+        )
+        return Response(response)
+
+    @extend_schema(responses={200: OpenApiResponse(description="{query_status}")})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        status = current_status(team_id=self.team.pk, query_id=str(kwargs["query_id"]))
+        if status is None:
+            raise NotFound("Query not found.")
+        return Response({"query_status": status.as_json()})

@@ -1,0 +1,115 @@
+"""The result fields of an insight response, in one place.
+
+Computed by the query engine (``insights.queries.execution.run_query``); the serializer calls it for retrieve, create/update responses and
+each insight of a non-basic list page, passing the normalised ``refresh`` mode (``force_cache``,
+``blocking``, ``async``, ``async_except_on_cache_miss``, ``lazy_async``, ``force_async`` or
+``force_blocking``). Any key it returns overrides the serializer's value of that key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.exceptions import ValidationError
+
+from insights.models import DashboardTile
+from insights.models import Insight
+from insights.queries.execution import run_query
+from insights.queries.modes import ExecutionMode
+from insights.queries.status import new_status
+from posthog_api.models import Team
+
+ALL_MODES = frozenset(mode.value for mode in ExecutionMode)
+
+RESULT_FIELDS = (
+    "result",
+    "hasMore",
+    "columns",
+    "types",
+    "hogql",
+    "last_refresh",
+    "cache_target_age",
+    "next_allowed_client_refresh",
+    "is_cached",
+    "timezone",
+    "resolved_date_range",
+    "filters_hash",
+    "query_status",
+)
+
+
+def insight_result_fields(
+    *,
+    insight: Insight,
+    team: Team,
+    refresh: str | None,
+    filters_override: dict[str, Any] | None,
+    variables_override: dict[str, Any] | None,
+    dashboard_id: int | None,
+    user: Any,
+) -> dict[str, Any]:
+    fields: dict[str, Any] = dict.fromkeys(RESULT_FIELDS)
+    fields["timezone"] = team.timezone
+    if not insight.query:
+        # Legacy filter-only insights are not translated to queries yet (README: engine).
+        return fields
+    try:
+        response = run_query(
+            team=team,
+            query=insight.query,
+            refresh=refresh or "force_cache",
+            insight_id=insight.pk,
+            dashboard_id=dashboard_id,
+            filters_override=_effective_filters(insight, dashboard_id, filters_override),
+            variables_override=variables_override,
+            user=user,
+            allowed_modes=ALL_MODES,
+        )
+    except ValidationError as exc:
+        # A stored query this service cannot run (e.g. a funnel) must not break a list page:
+        # answer like a calculation error, with the reason in query_status.
+        status = new_status(team_id=team.pk, query_id=f"insight-{insight.pk}", query_async=False)
+        status.complete = True
+        status.error = True
+        status.error_message = _first_message(exc.detail)
+        fields["query_status"] = status.as_json()
+        return fields
+    fields.update(
+        result=response.get("results"),
+        hasMore=response.get("hasMore"),
+        columns=response.get("columns"),
+        types=response.get("types"),
+        hogql=response.get("hogql"),
+        last_refresh=response.get("last_refresh"),
+        cache_target_age=response.get("cache_target_age"),
+        next_allowed_client_refresh=response.get("next_allowed_client_refresh"),
+        is_cached=response.get("is_cached"),
+        timezone=response.get("timezone") or team.timezone,
+        resolved_date_range=response.get("resolved_date_range"),
+        filters_hash=response.get("cache_key"),
+        query_status=response.get("query_status"),
+    )
+    return fields
+
+
+def _effective_filters(
+    insight: Insight, dashboard_id: int | None, filters_override: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """Dashboard filters (or the tile's own overrides) with ``filters_override`` on top."""
+    base: dict[str, Any] = {}
+    if dashboard_id is not None:
+        tile = (
+            DashboardTile.objects.select_related("dashboard")
+            .filter(insight=insight, dashboard_id=dashboard_id)
+            .first()
+        )
+        if tile is not None:
+            base = dict(tile.filters_overrides or tile.dashboard.filters or {})
+    merged = {**base, **(filters_override or {})}
+    return merged or None
+
+
+def _first_message(detail: Any) -> str:
+    while isinstance(detail, dict | list) and detail:
+        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
+    return str(detail)

@@ -1,0 +1,159 @@
+"""Bad input: a clear error in PostHog's format, and nothing stored (a batch is all-or-nothing)."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import orjson
+import pytest
+from rest_framework.test import APIClient
+
+from posthog_api.models import Event
+from posthog_api.models import Person
+from posthog_api.models import Team
+from tests.ingestion.helpers import batch
+from tests.ingestion.helpers import post_json
+from tests.ingestion.helpers import post_raw
+
+GOOD = {"event": "good", "distinct_id": "u1", "properties": {"$set": {"email": "a@example.com"}}}
+
+
+def _assert_nothing_stored() -> None:
+    assert not Event.objects.exists()
+    assert not Person.objects.exists()
+
+
+def _error(response: Any, status: int, code: str, attr: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"type", "code", "detail", "attr"}
+    assert body["code"] == code
+    assert body["attr"] == attr
+    assert body["detail"]
+    return body
+
+
+def test_malformed_json_is_400(anonymous_client: APIClient, team: Team) -> None:
+    body = _error(
+        post_raw(anonymous_client, "/batch/", b'{"api_key": "x", "batch": ['),
+        400,
+        "invalid_payload",
+    )
+    assert body["type"] == "validation_error"
+    assert body["detail"].startswith("Malformed request data")
+    _assert_nothing_stored()
+
+
+def test_bad_gzip_is_400(anonymous_client: APIClient, team: Team) -> None:
+    raw = orjson.dumps(batch(team, GOOD))
+    _error(
+        post_raw(anonymous_client, "/batch/", raw, HTTP_CONTENT_ENCODING="gzip"),
+        400,
+        "invalid_payload",
+    )
+    truncated = gzip.compress(raw)[:-12]
+    _error(
+        post_raw(anonymous_client, "/batch/", truncated, HTTP_CONTENT_ENCODING="gzip"),
+        400,
+        "invalid_payload",
+    )
+    _assert_nothing_stored()
+
+
+def test_bad_base64_is_400(anonymous_client: APIClient, team: Team) -> None:
+    response = post_raw(
+        anonymous_client,
+        "/e/",
+        b"data=%%%not-base64***",
+        content_type="application/x-www-form-urlencoded",
+    )
+    _error(response, 400, "invalid_payload")
+    _assert_nothing_stored()
+
+
+def test_missing_token_is_401(anonymous_client: APIClient, team: Team) -> None:
+    body = _error(post_json(anonymous_client, "/batch/", {"batch": [GOOD]}), 401, "missing_api_key")
+    assert body["type"] == "authentication_error"
+    _assert_nothing_stored()
+
+
+def test_unknown_token_is_401(anonymous_client: APIClient, team: Team) -> None:
+    body = _error(
+        post_json(anonymous_client, "/batch/", {"api_key": "phc_nope", "batch": [GOOD]}),
+        401,
+        "invalid_api_key",
+    )
+    assert body["detail"].startswith("Project API key invalid")
+    _assert_nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("bad_event", "attr"),
+    [
+        ({"distinct_id": "u2"}, "batch__1__event"),
+        ({"event": "", "distinct_id": "u2"}, "batch__1__event"),
+        ({"event": "x"}, "batch__1__distinct_id"),
+        ({"event": "x", "distinct_id": "   "}, "batch__1__distinct_id"),
+        ({"event": "x", "distinct_id": "u2", "timestamp": "yesterday-ish"}, "batch__1__timestamp"),
+        ({"event": "x", "distinct_id": "u2", "uuid": "not-a-uuid"}, "batch__1__uuid"),
+        ({"event": "x", "distinct_id": "u2", "properties": ["a"]}, "batch__1__properties"),
+        ({"event": "x", "distinct_id": "u2", "properties": {"$set": "a"}}, "batch__1__properties"),
+        ("just a string", "batch__1__event"),
+    ],
+)
+def test_one_bad_event_refuses_the_whole_batch(
+    anonymous_client: APIClient, team: Team, bad_event: Any, attr: str
+) -> None:
+    response = post_json(anonymous_client, "/batch/", batch(team, GOOD, bad_event))
+    _error(response, 400, "invalid_payload", attr)
+    _assert_nothing_stored()
+
+
+def test_a_bad_single_event_names_the_field(anonymous_client: APIClient, team: Team) -> None:
+    response = post_json(anonymous_client, "/capture/", {"api_key": team.api_token, "event": "x"})
+    _error(response, 400, "invalid_payload", "distinct_id")
+    _assert_nothing_stored()
+
+
+def test_empty_batch_and_empty_body_are_400(anonymous_client: APIClient, team: Team) -> None:
+    _error(post_json(anonymous_client, "/batch/", batch(team)), 400, "no_data")
+    _error(post_raw(anonymous_client, "/batch/", b""), 400, "no_data")
+
+
+def test_a_payload_over_the_limit_is_413(
+    anonymous_client: APIClient, team: Team, settings: Any
+) -> None:
+    settings.INGESTION_MAX_PAYLOAD_BYTES = 10_000
+    big = batch(team, {**GOOD, "properties": {"blob": "x" * 20_000}})
+    body = _error(post_json(anonymous_client, "/batch/", big), 413, "payload_too_large")
+    assert "limit" in body["detail"]
+    _assert_nothing_stored()
+
+
+def test_a_gzip_bomb_is_413(anonymous_client: APIClient, team: Team, settings: Any) -> None:
+    settings.INGESTION_MAX_PAYLOAD_BYTES = 10_000
+    big = batch(team, {**GOOD, "properties": {"blob": "x" * 200_000}})
+    response = post_json(anonymous_client, "/batch/", big, compress=True)
+    _error(response, 413, "payload_too_large")
+    _assert_nothing_stored()
+
+
+def test_the_default_limit_is_20_mb(anonymous_client: APIClient, team: Team) -> None:
+    raw = b" " * (20 * 1024 * 1024 + 1)
+    _error(post_raw(anonymous_client, "/batch/", raw), 413, "payload_too_large")
+
+
+def test_nul_characters_do_not_break_the_batch(anonymous_client: APIClient, team: Team) -> None:
+    event = {
+        "event": "a\u0000b",
+        "distinct_id": "u\u00001",
+        "properties": {"k": "v\u0000w", "$set": {"n": "x\u0000"}},
+    }
+    assert post_json(anonymous_client, "/batch/", batch(team, event)).status_code == 200
+    stored_event = Event.objects.get(team=team)
+    assert (stored_event.event, stored_event.distinct_id, stored_event.properties["k"]) == (
+        "ab",
+        "u1",
+        "vw",
+    )

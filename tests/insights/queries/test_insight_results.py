@@ -1,0 +1,111 @@
+"""Insight retrieve/list carry computed results (posthog-api.md §6.4) under each refresh mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from posthog_api.models import Team
+from posthog_api.models import User
+from tests.insights.factories import funnels_query
+from tests.insights.factories import make_insight
+from tests.insights.factories import trends_query
+
+pytestmark = pytest.mark.django_db
+
+RANGE = {"date_from": "2024-01-01", "date_to": "2024-01-04"}
+
+
+def detail(team: Team, insight_id: int) -> str:
+    return f"/api/projects/{team.pk}/insights/{insight_id}/"
+
+
+def test_default_retrieve_is_a_cache_miss_then_blocking_computes(
+    api_client: APIClient, events: Team, owner: User
+) -> None:
+    insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    miss = api_client.get(detail(events, insight.pk)).json()
+    assert (miss["result"], miss["is_cached"], miss["last_refresh"]) == (None, False, None)
+    assert miss["filters_hash"].startswith("cache_")
+    computed = api_client.get(detail(events, insight.pk), {"refresh": "blocking"}).json()
+    assert [item["data"] for item in computed["result"]] == [[2, 1, 1, 1]]
+    assert computed["is_cached"] is False
+    assert computed["timezone"] == "UTC"
+    assert computed["resolved_date_range"] == {
+        "date_from": "2024-01-01T00:00:00Z",
+        "date_to": "2024-01-04T23:59:59.999999Z",
+    }
+    assert computed["filters_hash"] == miss["filters_hash"]
+    assert computed["hasMore"] is False
+    cached = api_client.get(detail(events, insight.pk)).json()
+    assert (cached["is_cached"], cached["result"]) == (True, computed["result"])
+
+
+def test_refresh_true_forces_a_calculation(
+    api_client: APIClient, events: Team, owner: User
+) -> None:
+    insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    body = api_client.get(detail(events, insight.pk), {"refresh": "true"}).json()
+    assert body["is_cached"] is False
+    assert body["next_allowed_client_refresh"] is not None
+
+
+def test_list_computes_results_for_each_insight(
+    api_client: APIClient, events: Team, owner: User
+) -> None:
+    make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    make_insight(team=events, user=owner, query=trends_query(event="signup", dateRange=RANGE))
+    body = api_client.get(f"/api/projects/{events.pk}/insights/", {"refresh": "blocking"}).json()
+    assert sorted(item["result"][0]["count"] for item in body["results"]) == [1.0, 5.0]
+
+
+def test_unsupported_insight_kind_reports_in_query_status(
+    api_client: APIClient, events: Team, owner: User
+) -> None:
+    insight = make_insight(team=events, user=owner, query=funnels_query("$pageview", "signup"))
+    response = api_client.get(detail(events, insight.pk), {"refresh": "blocking"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["result"] is None
+    assert body["query_status"]["error"] is True
+    assert body["query_status"]["error_message"] == "Funnels is not yet supported by this service."
+
+
+def test_filters_override_applies(api_client: APIClient, events: Team, owner: User) -> None:
+    insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    body = api_client.get(
+        detail(events, insight.pk),
+        {
+            "refresh": "blocking",
+            "filters_override": '{"date_from": "2024-01-03", "date_to": "2024-01-04"}',
+        },
+    ).json()
+    assert body["result"][0]["data"] == [1, 1]
+
+
+def test_results_are_per_team(
+    api_client_for: Any, events: Team, owner: User, outsider: User
+) -> None:
+    insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    assert api_client_for(outsider).get(detail(events, insight.pk)).status_code == 404
+
+
+def test_from_dashboard_applies_the_dashboard_filters(
+    api_client: APIClient, events: Team, owner: User
+) -> None:
+    from tests.insights.factories import make_dashboard
+
+    dashboard = make_dashboard(
+        team=events, user=owner, filters={"date_from": "2024-01-03", "date_to": "2024-01-04"}
+    )
+    insight = make_insight(
+        team=events, user=owner, query=trends_query(dateRange=RANGE), dashboards=[dashboard]
+    )
+    on_dashboard = api_client.get(
+        detail(events, insight.pk), {"refresh": "blocking", "from_dashboard": dashboard.pk}
+    ).json()
+    assert on_dashboard["result"][0]["data"] == [1, 1]
+    alone = api_client.get(detail(events, insight.pk), {"refresh": "blocking"}).json()
+    assert alone["result"][0]["data"] == [2, 1, 1, 1]
