@@ -15,20 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from posthog_api.pagination import int_query_param
+
 DEFAULT_LIMIT = 10
-
-
-def _positive_int(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError({name: [f"A valid integer is required, got {raw!r}."]}) from None
-    if value < 1:
-        raise ValidationError({name: ["Ensure this value is greater than or equal to 1."]})
-    return value
 
 
 class ActivityPagePagination:
@@ -37,9 +26,10 @@ class ActivityPagePagination:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.limit = min(
-            _positive_int(request, "limit", DEFAULT_LIMIT), int(settings.PAGINATION_MAX_LIMIT)
+            int_query_param(request, "limit", DEFAULT_LIMIT, minimum=1),
+            int(settings.PAGINATION_MAX_LIMIT),
         )
-        self.page = _positive_int(request, "page", 1)
+        self.page = int_query_param(request, "page", 1, minimum=1)
 
     def paginate(self, queryset: QuerySet[Any]) -> tuple[list[Any], int]:
         total = queryset.count()

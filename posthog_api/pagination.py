@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 
-def non_negative_int_param(request: Request, name: str, default: int | None) -> int | None:
-    """A query parameter that must be a non-negative integer; a bad value is a 400 naming it."""
+def int_query_param(request: Request, name: str, default: int, *, minimum: int = 0) -> int:
+    """An integer query parameter of at least ``minimum``; a bad value is a 400 naming it."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -19,8 +17,8 @@ def non_negative_int_param(request: Request, name: str, default: int | None) -> 
         value = int(raw)
     except ValueError:
         raise ValidationError({name: [f"A valid integer is required, got {raw!r}."]}) from None
-    if value < 0:
-        raise ValidationError({name: ["Ensure this value is greater than or equal to 0."]})
+    if value < minimum:
+        raise ValidationError({name: [f"Ensure this value is greater than or equal to {minimum}."]})
     return value
 
 
@@ -32,15 +30,10 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         return int(settings.PAGINATION_MAX_LIMIT)
 
     def get_limit(self, request: Request) -> int:
-        limit = non_negative_int_param(request, self.limit_query_param, self.default_limit)
-        assert limit is not None
+        limit = int_query_param(request, self.limit_query_param, self.default_limit or 100)
         if limit == 0:
             limit = self.default_limit or 100
         return min(limit, self.max_limit)
 
     def get_offset(self, request: Request) -> int:
-        offset = non_negative_int_param(request, self.offset_query_param, 0)
-        return offset or 0
-
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        return super().get_schema_operation_parameters(view)
+        return int_query_param(request, self.offset_query_param, 0)
