@@ -50,6 +50,11 @@ class Command(BaseCommand):
 
             created = generate_demo_data(team=team, events=options["events"], seed=options["seed"])
             self.stdout.write(f"Loaded {created} demo events into project {team.id}.")
+        # The insights app builds on the core, so the core imports it only here, at run time.
+        from insights.demo import create_demo_insights
+
+        if made := create_demo_insights(team=team, user=user):
+            self.stdout.write(f"Created {made} demo insights on a demo dashboard.")
         base = settings.SITE_URL
         self.stdout.write(
             "\n".join(
