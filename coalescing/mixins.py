@@ -7,7 +7,8 @@ Usage::
         coalesce_caller_fields = ("user_access_level",)
 
 ``coalesce_actions`` is what ``QueryCoalescingMiddleware`` reads to decide whether a request may
-be coalesced at all. For a follower (a ``Ticket`` in ``request.META["_coalesced_response"]``),
+be coalesced at all; ``coalesces(request, action)`` can then exempt a request that has nothing
+to compute. For a follower (a ``Ticket`` in ``request.META["_coalesced_response"]``),
 ``dispatch`` runs the same steps as DRF's own dispatch: ``initial()`` (authentication, content
 negotiation, view permissions, throttles) and, for a detail action, ``get_object()`` so the
 object-level permission check runs too. Only then does it wait for the leader, so a caller
@@ -52,6 +53,15 @@ class QueryCoalescingMixin:
     # Fields of the detail serializer that differ per caller (access levels...). A follower gets
     # its own values for these, recomputed from the object, instead of the leader's.
     coalesce_caller_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def coalesces(cls, request: HttpRequest, action: str) -> bool:
+        """Whether this request of a ``coalesce_actions`` action takes part in coalescing.
+
+        Override to let requests that cannot compute anything skip the lock, its heartbeat and
+        the stored answer (e.g. an insight retrieve that only reads the result cache).
+        """
+        return True
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         ticket = request.META.pop(COALESCED_RESPONSE_META, None)

@@ -1,8 +1,10 @@
 """Which requests may be coalesced, decided from the URLconf rather than from path regexes.
 
 A request qualifies when it is a GET or POST, its path resolves to a ViewSet that has
-``QueryCoalescingMixin`` and lists the resolved action in ``coalesce_actions``, and the URL names a
-numeric team id. ``@current`` is never coalesced: it means a different team for each caller.
+``QueryCoalescingMixin`` and lists the resolved action in ``coalesce_actions``, the ViewSet's
+``coalesces(request, action)`` agrees (an insight retrieve that only reads the cache has nothing
+to compute), and the URL names a numeric team id. ``@current`` is never coalesced: it means a
+different team for each caller.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def coalescing_team_id(request: HttpRequest) -> str | None:
     actions = getattr(match.func, "actions", None) or {}
     action = actions.get(method.lower())
     if action is None or action not in view_class.coalesce_actions:
+        return None
+    if not view_class.coalesces(request, action):
         return None
     team_id = match.kwargs.get("team_id")
     if not isinstance(team_id, str) or not team_id.isdigit():

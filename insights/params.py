@@ -87,6 +87,12 @@ class InsightRetrieveParamsSerializer(serializers.Serializer[Any]):
     from_dashboard = serializers.IntegerField(required=False, allow_null=True)
     filters_override = JSONObjectParamField(required=False, allow_blank=True)
     variables_override = JSONObjectParamField(required=False, allow_blank=True)
+    client_query_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Tags the query so that POST insights/cancel/ can cancel it.",
+    )
 
 
 class TrendingParamsSerializer(serializers.Serializer[Any]):

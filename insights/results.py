@@ -3,7 +3,9 @@
 Computed by the query engine (``insights.queries.execution.run_query``); the serializer calls it for retrieve, create/update responses and
 each insight of a non-basic list page, passing the normalised ``refresh`` mode (``force_cache``,
 ``blocking``, ``async``, ``async_except_on_cache_miss``, ``lazy_async``, ``force_async`` or
-``force_blocking``). Any key it returns overrides the serializer's value of that key.
+``force_blocking``) and the request's ``client_query_id`` (which tags the running statement, so
+``POST insights/cancel/`` can cancel it). Any key it returns overrides the serializer's value of
+that key.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from insights.models import DashboardTile
 from insights.models import Insight
 from insights.queries.execution import run_query
+from insights.queries.legacy_filters import insight_query
 from insights.queries.modes import ExecutionMode
 from insights.queries.status import new_status
 from posthog_api.models import Team
@@ -47,17 +50,20 @@ def insight_result_fields(
     variables_override: dict[str, Any] | None,
     dashboard_id: int | None,
     user: Any,
+    client_query_id: str | None = None,
 ) -> dict[str, Any]:
     fields: dict[str, Any] = dict.fromkeys(RESULT_FIELDS)
     fields["timezone"] = team.timezone
-    if not insight.query:
-        # Legacy filter-only insights are not translated to queries yet (README: engine).
+    # A filter-only (legacy) insight is computed from its converted filters.
+    query = insight_query(insight.query, insight.filters)
+    if not query:
         return fields
     try:
         response = run_query(
             team=team,
-            query=insight.query,
+            query=query,
             refresh=refresh or "force_cache",
+            client_query_id=client_query_id or None,
             insight_id=insight.pk,
             dashboard_id=dashboard_id,
             filters_override=_effective_filters(insight, dashboard_id, filters_override),

@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from typing import Any
 
+from django.db.models import F
 from django.urls import URLPattern
 from django.urls import URLResolver
 from django.urls import include
@@ -51,9 +52,12 @@ def team_for_user(user: Any, raw_id: str | None) -> Team:
         team_id = None
     if team_id is None or not getattr(user, "is_authenticated", False):
         raise NotFound(PROJECT_NOT_FOUND)
+    # The caller's membership level comes along (the filter's own join), so views need no
+    # second query to know whether the caller is an admin (``caller_is_admin``).
     team = (
         Team.objects.select_related("project", "organization")
         .filter(pk=team_id, organization__memberships__user=user)
+        .annotate(caller_membership_level=F("organization__memberships__level"))
         .first()
     )
     if team is None:
@@ -84,6 +88,14 @@ class TeamScopedViewSetMixin:
         return OrganizationMembership.objects.filter(
             organization_id=self.team.organization_id, user=self.request.user
         ).first()
+
+    def caller_is_admin(self) -> bool:
+        """Whether the caller is an admin or owner of the team's organization (no extra query)."""
+        level = getattr(self.team, "caller_membership_level", None)
+        if level is None:
+            membership = self.membership()
+            return bool(membership and membership.is_admin)
+        return bool(level >= OrganizationMembership.Level.ADMIN)
 
 
 class OptionalSlashRouter(SimpleRouter):

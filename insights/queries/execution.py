@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from insights.queries import cache
 from insights.queries import runners  # noqa: F401  (registers the runners)
+from insights.queries.async_jobs import checked_status
 from insights.queries.dates import iso
 from insights.queries.db import QueryCancelled
 from insights.queries.db import QueryTimedOut
@@ -195,7 +196,8 @@ def run_query(
         return {"results": None, **_fields(prepared, None), "query_status": enqueue()}
 
     cached, (raw_status,) = cache.read_with(prepared.cache_key, status_key(team.pk, query_id))
-    running = parse_status(raw_status)
+    # Dead-worker aware, as GET /query/<id>/ reports it: a job whose worker died shows as failed.
+    running = checked_status(parse_status(raw_status), team_id=team.pk, query_id=query_id)
     pending = running.as_json() if running and not running.complete else None
     if cached is not None:
         last_refresh = datetime.fromisoformat(cached["last_refresh"])

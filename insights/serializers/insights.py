@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from insights.models import Dashboard
 from insights.models import Insight
+from insights.queries.legacy_filters import filters_to_query
 from insights.results import insight_result_fields
 from insights.serializers.fields import QueryField
 from insights.serializers.fields import TagsField
@@ -138,6 +139,10 @@ class InsightBasicSerializer(serializers.ModelSerializer[Insight]):
         data = super().to_representation(instance)
         if instance.query:
             data["filters"] = {}
+        elif (converted := filters_to_query(instance.filters)) is not None:
+            # PostHog's query_from_filters: a convertible legacy insight is shown as its query.
+            data["query"] = converted
+            data["filters"] = {}
         elif data.get("filters") and "insight" not in data["filters"]:
             data["filters"] = {**data["filters"], "insight": "TRENDS"}
         return data
@@ -226,6 +231,7 @@ class InsightSerializer(InsightBasicSerializer):
                     variables_override=context.get("variables_override"),
                     dashboard_id=context.get("from_dashboard"),
                     user=context["request"].user if context.get("request") else None,
+                    client_query_id=context.get("client_query_id"),
                 )
             )
         tile = context.get("dashboard_tile")

@@ -21,6 +21,7 @@ from insights.models import DashboardTile
 from insights.models import Insight
 from insights.models import InsightViewed
 from insights.models.insight import generate_short_id
+from insights.queries.legacy_filters import insight_query
 from insights.queries.schema import query_events
 from insights.services.tags import tags_set
 from posthog_api.models import Team
@@ -56,7 +57,9 @@ ACTIVITY_EXCLUSIONS = frozenset(
 _SHORT_ID_ATTEMPTS = 10
 
 
-def _query_metadata(query: dict[str, Any] | None) -> dict[str, Any] | None:
+def _query_metadata(insight: Insight) -> dict[str, Any] | None:
+    """From the query, or from the converted filters of a legacy filter-only insight."""
+    query = insight_query(insight.query, insight.filters)
     return {"events": query_events(query)} if query else None
 
 
@@ -121,7 +124,7 @@ def insight_create(*, team: Team, user: User, data: dict[str, Any]) -> Insight:
     """
     fields = {key: data[key] for key in INSIGHT_FIELDS if key in data}
     insight = Insight(team=team, created_by=user, last_modified_by=user, **fields)
-    insight.query_metadata = _query_metadata(insight.query)
+    insight.query_metadata = _query_metadata(insight)
     _insert_with_unique_short_id(insight)
     now = timezone.now()
     InsightViewed.objects.create(team=team, user=user, insight=insight, last_viewed_at=now)
@@ -174,8 +177,8 @@ def insight_update(*, insight: Insight, team: Team, user: User, data: dict[str, 
             setattr(insight, key, data[key])
     insight.is_sample = False
     insight.saved = data.get("saved", True)
-    if "query" in data:
-        insight.query_metadata = _query_metadata(insight.query)
+    if "query" in data or "filters" in data:
+        insight.query_metadata = _query_metadata(insight)
     if MATERIAL_FIELDS & data.keys():
         insight.last_modified_at = timezone.now()
         insight.last_modified_by = user

@@ -11,6 +11,7 @@ from typing import Any
 from typing import cast
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.utils import extend_schema
@@ -18,6 +19,7 @@ from rest_framework import status
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -38,6 +40,7 @@ from insights.params import WriteParamsSerializer
 from insights.params import is_restore
 from insights.params import normalise_refresh
 from insights.params import refresh_source
+from insights.queries.modes import ExecutionMode
 from insights.renderers import CSVRenderer
 from insights.selectors import insight_get
 from insights.selectors import insight_list
@@ -87,6 +90,19 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]  # type: ignore[list-item]
     lookup_value_regex = r"[^/]+"
 
+    @classmethod
+    def coalesces(cls, request: HttpRequest, action: str) -> bool:
+        """A retrieve in ``force_cache`` mode (the default) only reads the result cache: it never
+        computes, so it skips the coalescing lock, heartbeat and stored answer. So does a bad
+        ``refresh``, which is a 400."""
+        if action != "retrieve":
+            return True
+        try:
+            refresh = normalise_refresh(request.GET.get("refresh"))
+        except ValidationError:
+            return False
+        return refresh != ExecutionMode.CACHE_ONLY_NEVER_CALCULATE.value
+
     @property
     def user(self) -> User:
         """The caller; authentication has already refused anonymous requests."""
@@ -106,11 +122,10 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
         return insight
 
     def get_serializer_context(self) -> dict[str, Any]:
-        membership = self.membership()
         return {
             **super().get_serializer_context(),
             "team": self.team,
-            "is_admin": bool(membership and membership.is_admin),
+            "is_admin": self.caller_is_admin(),
         }
 
     def _write_params(self) -> dict[str, Any]:

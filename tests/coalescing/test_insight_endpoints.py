@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
+import redis
 
 from insights.queries.db import application_name
 from tests.async_queries.helpers import tagged_backends
@@ -191,3 +192,75 @@ def test_another_teams_cancel_never_touches_a_running_query(
 
     assert reply.status == 200
     assert sum(reply.json()["results"][0]["data"]) == 3
+
+
+def test_a_blocking_insight_retrieve_is_cancelled_by_its_client_query_id(
+    live_app, owner, team, events, table_lock, api_client
+):
+    insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
+    detail = f"/api/projects/{team.id}/insights/{insight.id}/"
+    running = live_app.start(
+        [
+            partial(
+                live_app.request,
+                f"{detail}?refresh=blocking&client_query_id=abc",
+                key=make_key(owner),
+            )
+        ]
+    )
+    tag = application_name(team_id=team.pk, client_query_id="abc")
+    wait_until(lambda: tagged_backends(tag) == 1, what="the insight's query to run")
+    cancel = api_client.post(
+        f"/api/projects/{team.id}/insights/cancel/", {"client_query_id": "abc"}
+    )
+    (reply,) = running.join()
+    table_lock()
+
+    assert cancel.status_code == 201
+    assert reply.status == 200
+    body = reply.json()
+    assert body["id"] == insight.id
+    assert body["result"] is None
+    assert body["query_status"]["error"] is True
+    assert body["query_status"]["complete"] is True
+    assert body["query_status"]["error_message"] == "Query cancelled"
+    assert body["query_status"]["id"] == "abc"
+    cached = api_client.get(detail)
+    assert cached.json()["result"] is None
+    assert cached.json()["is_cached"] is False
+
+
+def qc_keys(settings) -> list[bytes]:
+    return list(
+        redis.Redis.from_url(settings.REDIS_URL).scan_iter(f"{settings.REDIS_KEY_PREFIX}qc:*")
+    )
+
+
+def test_a_cached_insight_retrieve_takes_no_coalescing_lock(
+    owner, team, events, api_client, counters, settings
+):
+    insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
+    detail = f"/api/projects/{team.id}/insights/{insight.id}/"
+    warm = api_client.get(detail, {"refresh": "blocking"})
+    assert warm.status_code == 200
+    assert counters["leaders"] == 1
+    assert qc_keys(settings) != []  # the computing request led a flight and stored its answer
+    redis.Redis.from_url(settings.REDIS_URL).delete(*qc_keys(settings))
+
+    for params in ({}, {"refresh": "force_cache"}, {"refresh": "false"}):
+        hit = api_client.get(detail, params)
+        assert hit.status_code == 200
+        assert hit.json()["is_cached"] is True
+        assert sum(hit.json()["result"][0]["data"]) == 3
+
+    assert counters["leaders"] == 1
+    assert counters["followers"] == 0
+    assert qc_keys(settings) == []
+
+
+def test_a_retrieve_that_may_compute_is_still_coalesced(owner, team, events, api_client, counters):
+    insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
+    detail = f"/api/projects/{team.id}/insights/{insight.id}/"
+    for refresh in ("blocking", "async_except_on_cache_miss", "force_blocking"):
+        assert api_client.get(detail, {"refresh": refresh}).status_code == 200
+    assert counters["leaders"] == 3

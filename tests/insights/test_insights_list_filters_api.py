@@ -121,9 +121,15 @@ def test_insight_type_filter(api_client, team, owner, insight_type, expected):
     assert {names[i] for i in ids(listing(api_client, team, insight=insight_type))} == expected
 
 
-def test_legacy_filters_insight_is_shown_with_filters_and_default_type(api_client, team, owner):
+def test_unconvertible_legacy_filters_are_shown_with_filters_and_default_type(
+    api_client, team, owner
+):
+    # "fortnight" is no interval, so these filters do not convert to a query.
     legacy = make_insight(
-        team=team, user=owner, query=None, filters={"events": [{"id": "$pageview"}]}
+        team=team,
+        user=owner,
+        query=None,
+        filters={"events": [{"id": "$pageview"}], "interval": "fortnight"},
     )
     row = api_client.get(f"/api/projects/{team.id}/insights/{legacy.id}/").json()
     assert row["filters"]["insight"] == "TRENDS"

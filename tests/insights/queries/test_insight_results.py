@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from insights.queries.async_jobs import WORKER_LOST_MESSAGE
+from insights.queries.status import load_status
+from insights.queries.status import save_status
+from posthog_api.models import OrganizationMembership
 from posthog_api.models import Team
 from posthog_api.models import User
+from tests.factories import make_member
 from tests.insights.factories import funnels_query
 from tests.insights.factories import make_insight
 from tests.insights.factories import trends_query
@@ -109,3 +115,62 @@ def test_from_dashboard_applies_the_dashboard_filters(
     assert on_dashboard["result"][0]["data"] == [1, 1]
     alone = api_client.get(detail(events, insight.pk), {"refresh": "blocking"}).json()
     assert alone["result"][0]["data"] == [2, 1, 1, 1]
+
+
+def test_a_cached_retrieve_runs_five_queries(
+    api_client: APIClient, events: Team, owner: User, django_assert_num_queries: Any
+) -> None:
+    """Key, team (with the caller's membership level), insight, its tiles, its tags."""
+    insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    api_client.get(detail(events, insight.pk), {"refresh": "blocking"})
+    with django_assert_num_queries(5):
+        hit = api_client.get(detail(events, insight.pk))
+    assert hit.json()["is_cached"] is True
+    assert hit.json()["user_access_level"] == "manager"
+
+
+def test_each_caller_gets_their_own_access_level(
+    api_client_for: Any, events: Team, owner: User, teammate: User
+) -> None:
+    """From the membership level the team query brings along: admins manage, members edit."""
+    admin = make_member(team=events, level=OrganizationMembership.Level.ADMIN)
+    insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    as_admin = api_client_for(admin).get(detail(events, insight.pk))
+    as_teammate = api_client_for(teammate).get(detail(events, insight.pk))
+    assert as_admin.json()["user_access_level"] == "manager"
+    assert as_teammate.json()["user_access_level"] == "editor"
+
+
+@pytest.mark.parametrize("refresh", ["blocking", "force_blocking"])
+def test_client_query_id_over_200_characters_is_a_400_naming_it(
+    api_client: APIClient, events: Team, owner: User, refresh: str
+) -> None:
+    insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    url = detail(events, insight.pk)
+    reply = api_client.get(url, {"refresh": refresh, "client_query_id": "x" * 201})
+    assert reply.status_code == 400
+    assert reply.json()["attr"] == "client_query_id"
+    fine = api_client.get(url, {"refresh": refresh, "client_query_id": "x" * 200})
+    assert fine.status_code == 200
+    assert [item["data"] for item in fine.json()["result"]] == [[2, 1, 1, 1]]
+
+
+def test_a_pending_job_whose_worker_died_shows_as_failed_on_the_insight(
+    api_client: APIClient, events: Team, owner: User
+) -> None:
+    insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
+    url = detail(events, insight.pk)
+    queued = api_client.get(url, {"refresh": "force_async"}).json()
+    query_id = queued["query_status"]["id"]
+    assert queued["query_status"]["complete"] is False
+    # A worker picked the job up and died: picked up, but nobody holds its claim any more.
+    status = load_status(team_id=events.pk, query_id=query_id)
+    assert status is not None
+    status.pickup_time = timezone.now()
+    save_status(status)
+
+    shown = api_client.get(url).json()["query_status"]
+    polled = api_client.get(f"/api/projects/{events.pk}/query/{query_id}/").json()["query_status"]
+    assert shown["error"] is True
+    assert shown["error_message"] == WORKER_LOST_MESSAGE
+    assert shown == polled
