@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import psycopg
 from django.conf import settings
+from django.db import connection
 from django.db import transaction
 
 from posthog_api.ingestion.db import server_cursor
@@ -63,39 +64,96 @@ def _lock(cursor: psycopg.Cursor[Any], *, team_id: int, distinct_ids: list[str])
     )
 
 
-@transaction.atomic
 def ingest_events(*, team: Team, events: list[IncomingEvent], now: datetime) -> int:
     """Process persons and store ``events``; returns how many were new (duplicates are skipped).
 
-    Three round trips whatever the batch size: lock + person lookup, then every write (one
-    pipeline), then the commit.
+    All-or-nothing. Outside a transaction (the capture view, ``import_events``) the batch is its
+    own transaction, sent in two round trips whatever its size: ``BEGIN`` + locks + person
+    lookup, then every write and the ``COMMIT`` (one pipeline each). Inside a caller's
+    transaction it runs in a savepoint and the caller commits.
     """
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            return _ingest(team=team, events=events, now=now, own_transaction=False)
+    # Django's health check would cost a ``SELECT 1`` round trip per request; the first
+    # pipeline checks the connection instead: a stale one (closed while the worker idled) is
+    # replaced and the batch sent again. Nothing was written before that pipeline.
+    reused = connection.connection is not None
+    try:
+        return _ingest(team=team, events=events, now=now, own_transaction=True)
+    except _StaleConnection:
+        if not reused:
+            raise
+        connection.close()
+        return _ingest(team=team, events=events, now=now, own_transaction=True)
+
+
+class _StaleConnection(Exception):
+    pass
+
+
+def _ingest(
+    *, team: Team, events: list[IncomingEvent], now: datetime, own_transaction: bool
+) -> int:
     distinct_ids = _involved_distinct_ids(events)
-    with server_cursor() as locker, server_cursor() as reader:
-        with locker.connection.pipeline():
-            if not settings.INGESTION_SYNCHRONOUS_COMMIT:
-                # Don't wait for the WAL flush at commit: see the setting's note.
-                locker.execute("SET LOCAL synchronous_commit = off")
-            _lock(locker, team_id=team.pk, distinct_ids=distinct_ids)
-            PersonBook.query(reader, team_id=team.pk, distinct_ids=distinct_ids)
-        book = PersonBook(team_id=team.pk, rows=reader.fetchall())
-    person_ids = [book.process(event) for event in events]
-    with server_cursor() as cursor, cursor.connection.pipeline():
-        save_persons(book, cursor)
-        cursor.execute(
-            INSERT_EVENTS,
-            [
-                team.pk,
-                now,
-                [e.uuid for e in events],
-                [e.event for e in events],
-                [e.distinct_id for e in events],
-                [e.timestamp for e in events],
-                [_json(e.properties) for e in events],
-                [e.elements_chain for e in events],
-                [e.session_id for e in events],
-                person_ids,
-            ],
-        )
-        row = cursor.fetchone()
+    locker = server_cursor()
+    raw = locker.connection
+    if own_transaction:
+        assert raw.autocommit, "outside transaction.atomic Django's connection autocommits"
+    try:
+        with locker, server_cursor() as reader:
+            try:
+                with raw.pipeline():
+                    if own_transaction:
+                        locker.execute("BEGIN")
+                    if not settings.INGESTION_SYNCHRONOUS_COMMIT:
+                        # Don't wait for the WAL flush at commit: see the setting's note.
+                        locker.execute("SET LOCAL synchronous_commit = off")
+                    _lock(locker, team_id=team.pk, distinct_ids=distinct_ids)
+                    PersonBook.query(reader, team_id=team.pk, distinct_ids=distinct_ids)
+            except psycopg.OperationalError as error:
+                if own_transaction and raw.broken:
+                    raise _StaleConnection() from error
+                raise
+            book = PersonBook(team_id=team.pk, rows=reader.fetchall())
+        person_ids = [book.process(event) for event in events]
+        with server_cursor() as cursor, server_cursor() as committer:
+            with raw.pipeline():
+                save_persons(book, cursor)
+                cursor.execute(
+                    INSERT_EVENTS,
+                    [
+                        team.pk,
+                        now,
+                        [e.uuid for e in events],
+                        [e.event for e in events],
+                        [e.distinct_id for e in events],
+                        [e.timestamp for e in events],
+                        [_json(e.properties) for e in events],
+                        [e.elements_chain for e in events],
+                        [e.session_id for e in events],
+                        person_ids,
+                    ],
+                )
+                if own_transaction:
+                    # Queued behind the writes: the commit needs no round trip of its own.
+                    committer.execute("COMMIT")
+            # The pipeline has synced: the batch is committed (or was refused whole).
+            row = cursor.fetchone()
+    except BaseException:
+        if own_transaction:
+            _rollback(raw)
+        raise
     return int(row[0]) if row else 0
+
+
+def _rollback(raw: psycopg.Connection[Any]) -> None:
+    """Leave the connection idle after a failed batch, or drop it if it is unusable."""
+    if raw.broken or raw.closed:
+        connection.close()
+        return
+    if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        try:
+            raw.execute("ROLLBACK")
+        except psycopg.Error:
+            connection.close()
