@@ -31,3 +31,19 @@ def test_swagger_ui_and_schema_are_served(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     assert "/api/projects/" in schema.json()["paths"]
+
+
+def test_environment_routes_are_marked_deprecated_in_the_schema(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()[
+        "paths"
+    ]
+    environment_ops = [
+        op
+        for path, ops in paths.items()
+        if path.startswith("/api/environments/")
+        for op in ops.values()
+        if isinstance(op, dict) and "operationId" in op
+    ]
+    assert environment_ops
+    assert all(op.get("deprecated") for op in environment_ops)
+    assert not any(op.get("deprecated") for op in paths["/api/projects/{team_id}/"].values())
