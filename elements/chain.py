@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -151,6 +153,66 @@ def parse_chain(
     if max_depth is not None:
         raw_elements = raw_elements[:max_depth]
     return [_parse_element(raw, order, attributes_filter) for order, raw in enumerate(raw_elements)]
+
+
+class ParsedChainMemo:
+    """A bounded, thread-safe memo of parsed chains, shared by a process's stats requests.
+
+    Stats pages list the same chains again and again (a heatmap is re-opened, the toolbar polls),
+    and parsing them is the only per-row Python work of the endpoint. Chains are immutable
+    strings, so a parse is cached by the string itself; the memo is bounded by the total length
+    of the chains it holds (least recently used out first). Callers must not mutate what it
+    returns: the element dicts are shared between requests.
+    """
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self._parsed: OrderedDict[str, tuple[ElementDict, ...]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, chain: str) -> tuple[ElementDict, ...]:
+        with self._lock:
+            hit = self._parsed.get(chain)
+            if hit is not None:
+                self._parsed.move_to_end(chain)
+                return hit
+        parsed = tuple(parse_chain(chain))
+        with self._lock:
+            if chain not in self._parsed:
+                self._parsed[chain] = parsed
+                self._chars += len(chain)
+                while self._chars > self.max_chars and self._parsed:
+                    evicted, _ = self._parsed.popitem(last=False)
+                    self._chars -= len(evicted)
+        return parsed
+
+    def __len__(self) -> int:
+        return len(self._parsed)
+
+
+def parse_chain_shared(
+    chain: str,
+    memo: ParsedChainMemo,
+    *,
+    attributes_filter: Callable[[str], bool] | None = None,
+    max_depth: int | None = None,
+) -> list[ElementDict]:
+    """``parse_chain`` through ``memo``; the returned dicts are shared and must not be mutated."""
+    elements = memo.get(chain)
+    if max_depth is not None:
+        elements = elements[:max_depth]
+    if attributes_filter is None:
+        return list(elements)
+    return [
+        {
+            **element,
+            "attributes": {
+                key: value for key, value in element["attributes"].items() if attributes_filter(key)
+            },
+        }
+        for element in elements
+    ]
 
 
 def _element_string(element: Mapping[str, Any]) -> str:

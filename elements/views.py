@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter
 from drf_spectacular.utils import extend_schema
@@ -18,9 +18,10 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.utils.urls import replace_query_param
 
+from elements.chain import ParsedChainMemo
 from elements.chain import chain_hash
 from elements.chain import data_attributes_matcher
-from elements.chain import parse_chain
+from elements.chain import parse_chain_shared
 from elements.filters import ElementFilterSet
 from elements.models import Element
 from elements.selectors import element_list
@@ -59,21 +60,8 @@ class ServerTiming:
         return ", ".join(f"{name};dur={duration:.1f}" for name, duration in self.entries)
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small acyclic dicts.
-
-    Stats builds tens of thousands of element dicts per response; each burst of allocations
-    otherwise triggers full-heap collections that double the serialization time. The dicts
-    hold only strings, ints and other such dicts, so nothing is left for the collector to find.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+# Parsed chains, shared by this process's stats requests (see ParsedChainMemo).
+PARSED_CHAINS = ParsedChainMemo(max_chars=settings.ELEMENT_CHAIN_MEMO_MAX_CHARS)
 
 
 class ElementViewSet(TeamScopedViewSetMixin, viewsets.ModelViewSet[Element]):
@@ -127,7 +115,7 @@ class ElementViewSet(TeamScopedViewSetMixin, viewsets.ModelViewSet[Element]):
                 offset=offset,
                 sampling_factor=query["sampling_factor"],
             )
-        with timing("serialize_elements"), _no_cyclic_gc():
+        with timing("serialize_elements"):
             attributes_filter = data_attributes_matcher(query["data_attributes"])
             depth = query["max_element_chain_depth"]
             results = [
@@ -135,8 +123,11 @@ class ElementViewSet(TeamScopedViewSetMixin, viewsets.ModelViewSet[Element]):
                     "count": row.count,
                     "hash": chain_hash(row.chain),
                     "type": row.event,
-                    "elements": parse_chain(
-                        row.chain, attributes_filter=attributes_filter, max_depth=depth
+                    "elements": parse_chain_shared(
+                        row.chain,
+                        PARSED_CHAINS,
+                        attributes_filter=attributes_filter,
+                        max_depth=depth,
                     ),
                 }
                 for row in rows[:limit]

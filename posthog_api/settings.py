@@ -116,6 +116,9 @@ INSIGHT_SEARCH_MODE = env_str("INSIGHT_SEARCH_MODE", "auto") or "auto"
 if INSIGHT_SEARCH_MODE not in {"auto", "python", "trigram"}:
     raise ImproperlyConfigured("INSIGHT_SEARCH_MODE must be one of auto, python, trigram.")
 
+# Elements stats keep parsed chains in memory, up to this many chain characters per process.
+ELEMENT_CHAIN_MEMO_MAX_CHARS = env_int("ELEMENT_CHAIN_MEMO_MAX_CHARS", 4_000_000, minimum=0)
+
 # Every engine query runs under this statement timeout (milliseconds).
 # Prefix for the raw Redis keys (coalescing locks, query status); tests give each test its own.
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "") or ""

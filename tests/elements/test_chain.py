@@ -258,3 +258,38 @@ def test_build_of_parse_gives_back_the_chain(elements):
 @pytest.mark.parametrize("depth", [1, 2, 3, 10])
 def test_max_depth_never_exceeds_the_chain(depth):
     assert len(parse_chain(SIGNUP_CHAIN, max_depth=depth)) == min(depth, 3)
+
+
+def test_memo_returns_the_same_elements_as_a_fresh_parse():
+    from elements.chain import ParsedChainMemo
+    from elements.chain import parse_chain_shared
+
+    memo = ParsedChainMemo(max_chars=10_000)
+    chain = 'a.btn:attr__data-id="7"href="/x"nth-child="1"text="Go";div.box:nth-child="2"'
+    assert parse_chain_shared(chain, memo) == parse_chain(chain)
+    assert parse_chain_shared(chain, memo) == parse_chain(chain)  # the memoised copy
+    assert len(memo) == 1
+
+
+def test_memo_applies_depth_and_attribute_filters_without_touching_its_copy():
+    from elements.chain import ParsedChainMemo
+    from elements.chain import data_attributes_matcher
+    from elements.chain import parse_chain_shared
+
+    memo = ParsedChainMemo(max_chars=10_000)
+    chain = 'a:attr__data-id="7"attr__class="x";div:attr__data-k="1";body'
+    keep_data = data_attributes_matcher(["data-id"])
+    filtered = parse_chain_shared(chain, memo, attributes_filter=keep_data, max_depth=2)
+    assert filtered == parse_chain(chain, attributes_filter=keep_data, max_depth=2)
+    # The memo still holds the unfiltered parse for the next caller.
+    assert parse_chain_shared(chain, memo) == parse_chain(chain)
+
+
+def test_memo_evicts_least_recently_used_chains_past_its_size():
+    from elements.chain import ParsedChainMemo
+
+    memo = ParsedChainMemo(max_chars=10)
+    memo.get('a:text="1"')  # 10 characters
+    memo.get("b")
+    assert len(memo) == 1  # the first chain was evicted to make room
+    assert memo.get("b") == tuple(parse_chain("b"))
