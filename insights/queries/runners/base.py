@@ -23,6 +23,9 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from pydantic import BaseModel
 
+from insights.queries import schema
+from insights.queries.dates import ResolvedRange
+from insights.queries.dates import resolve_range
 from insights.queries.db import run_sql
 from insights.queries.filters import UnsupportedQuery
 from posthog_api.models import Team
@@ -69,6 +72,40 @@ class QueryRunner(ABC):
     def date_to(self) -> datetime | None:
         """The resolved end of the range, to recognise closed past windows; None if open."""
         return None
+
+
+class DateRangeRunner(QueryRunner):
+    """A runner over ``dateRange`` bucketed by ``interval`` (trends, stickiness, lifecycle)."""
+
+    # Set by runners that need a bounded range: ``date_from: "all"`` is then refused, naming it.
+    all_time_unsupported: ClassVar[str | None] = None
+
+    def interval(self) -> str:
+        return self.query.interval or "day"
+
+    def date_to(self) -> datetime | None:
+        return self.resolved_range().sql_to
+
+    def range_options(self, date_range: schema.DateRange) -> dict[str, Any]:
+        """Extra ``resolve_range`` arguments of a kind (trends: ``exact``, ``earliest``)."""
+        return {}
+
+    def resolved_range(self) -> ResolvedRange:
+        if not hasattr(self, "_range"):
+            date_range = self.query.dateRange or schema.DateRange()
+            if date_range.date_from == "all" and self.all_time_unsupported:
+                raise UnsupportedQuery(f'{self.all_time_unsupported} with date_from "all"')
+            self._range = resolve_range(
+                date_from=date_range.date_from,
+                date_to=date_range.date_to,
+                interval=self.interval(),
+                tz=self.tz,
+                week_start_day=self.week_start_day,
+                now=self.now,
+                explicit=bool(date_range.explicitDate),
+                **self.range_options(date_range),
+            )
+        return self._range
 
 
 def register(kind: str) -> Callable[[type[QueryRunner]], type[QueryRunner]]:

@@ -11,11 +11,10 @@ from insights.queries import schema
 from insights.queries.dates import INTERVAL_STEP
 from insights.queries.dates import ResolvedRange
 from insights.queries.dates import iso
-from insights.queries.dates import resolve_range
 from insights.queries.filters import FilterBuilder
 from insights.queries.filters import UnsupportedQuery
 from insights.queries.labels import bucket_fields
-from insights.queries.runners.base import QueryRunner
+from insights.queries.runners.base import DateRangeRunner
 from insights.queries.runners.base import register
 from insights.queries.sql import EventScope
 from insights.queries.sql import bucket_expr
@@ -34,30 +33,9 @@ SQL_STEP = {
 
 
 @register("LifecycleQuery")
-class LifecycleQueryRunner(QueryRunner):
+class LifecycleQueryRunner(DateRangeRunner):
     query: schema.LifecycleQuery
-
-    def interval(self) -> str:
-        return self.query.interval or "day"
-
-    def date_to(self) -> datetime | None:
-        return self.resolved_range().sql_to
-
-    def resolved_range(self) -> ResolvedRange:
-        if not hasattr(self, "_range"):
-            date_range = self.query.dateRange or schema.DateRange()
-            if date_range.date_from == "all":
-                raise UnsupportedQuery('Lifecycle with date_from "all"')
-            self._range = resolve_range(
-                date_from=date_range.date_from,
-                date_to=date_range.date_to,
-                interval=self.interval(),
-                tz=self.tz,
-                week_start_day=self.week_start_day,
-                now=self.now,
-                explicit=bool(date_range.explicitDate),
-            )
-        return self._range
+    all_time_unsupported = "Lifecycle"
 
     def calculate(self) -> dict[str, Any]:
         query = self.query

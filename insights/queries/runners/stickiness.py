@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Any
 
 from insights.queries import schema
 from insights.queries.dates import ResolvedRange
 from insights.queries.dates import iso
 from insights.queries.dates import previous_range
-from insights.queries.dates import resolve_range
 from insights.queries.filters import FilterBuilder
 from insights.queries.filters import Fragment
 from insights.queries.filters import UnsupportedQuery
-from insights.queries.runners.base import QueryRunner
+from insights.queries.runners.base import DateRangeRunner
 from insights.queries.runners.base import register
 from insights.queries.sql import ACTOR
 from insights.queries.sql import EventScope
@@ -28,30 +26,9 @@ CRITERIA_SQL = {"gte": ">=", "lte": "<=", "exact": "="}
 
 
 @register("StickinessQuery")
-class StickinessQueryRunner(QueryRunner):
+class StickinessQueryRunner(DateRangeRunner):
     query: schema.StickinessQuery
-
-    def interval(self) -> str:
-        return self.query.interval or "day"
-
-    def date_to(self) -> datetime | None:
-        return self.resolved_range().sql_to
-
-    def resolved_range(self) -> ResolvedRange:
-        if not hasattr(self, "_range"):
-            date_range = self.query.dateRange or schema.DateRange()
-            if date_range.date_from == "all":
-                raise UnsupportedQuery('Stickiness with date_from "all"')
-            self._range = resolve_range(
-                date_from=date_range.date_from,
-                date_to=date_range.date_to,
-                interval=self.interval(),
-                tz=self.tz,
-                week_start_day=self.week_start_day,
-                now=self.now,
-                explicit=bool(date_range.explicitDate),
-            )
-        return self._range
+    all_time_unsupported = "Stickiness"
 
     def calculate(self) -> dict[str, Any]:
         query = self.query

@@ -19,7 +19,6 @@ from insights.queries import schema
 from insights.queries.dates import ResolvedRange
 from insights.queries.dates import iso
 from insights.queries.dates import previous_range
-from insights.queries.dates import resolve_range
 from insights.queries.filters import METADATA_COLUMNS
 from insights.queries.filters import FilterBuilder
 from insights.queries.filters import Fragment
@@ -27,7 +26,7 @@ from insights.queries.filters import UnsupportedQuery
 from insights.queries.formula import compile_formula
 from insights.queries.formula import formulas_of
 from insights.queries.labels import bucket_fields
-from insights.queries.runners.base import QueryRunner
+from insights.queries.runners.base import DateRangeRunner
 from insights.queries.runners.base import register
 from insights.queries.sql import ACTOR
 from insights.queries.sql import NULL_LABEL
@@ -67,7 +66,7 @@ def _source_error(path: dict[str, Any]) -> ValidationError:
 
 
 @register("TrendsQuery")
-class TrendsQueryRunner(QueryRunner):
+class TrendsQueryRunner(DateRangeRunner):
     query: schema.TrendsQuery
 
     # --- options ------------------------------------------------------------------------------
@@ -84,24 +83,11 @@ class TrendsQueryRunner(QueryRunner):
     def interval(self) -> str:
         return "day" if self.total_value else (self.query.interval or "day")
 
-    def date_to(self) -> datetime | None:
-        return self.resolved_range().sql_to
-
-    def resolved_range(self) -> ResolvedRange:
-        if not hasattr(self, "_range"):
-            date_range = self.query.dateRange or schema.DateRange()
-            self._range = resolve_range(
-                date_from=date_range.date_from,
-                date_to=date_range.date_to,
-                interval=self.interval(),
-                tz=self.tz,
-                week_start_day=self.week_start_day,
-                now=self.now,
-                explicit=bool(date_range.explicitDate),
-                exact=self.display == "BoldNumber",
-                earliest=self._earliest() if date_range.date_from == "all" else None,
-            )
-        return self._range
+    def range_options(self, date_range: schema.DateRange) -> dict[str, Any]:
+        return {
+            "exact": self.display == "BoldNumber",
+            "earliest": self._earliest() if date_range.date_from == "all" else None,
+        }
 
     def _earliest(self) -> datetime | None:
         events = [getattr(s, "event", None) for s in self.query.series]
