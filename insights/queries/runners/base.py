@@ -22,12 +22,15 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from pydantic import BaseModel
+from rest_framework.exceptions import ValidationError
 
 from insights.queries import schema
 from insights.queries.dates import ResolvedRange
 from insights.queries.dates import resolve_range
 from insights.queries.db import run_sql
+from insights.queries.filters import FilterBuilder
 from insights.queries.filters import UnsupportedQuery
+from insights.queries.sql import series_conditions
 from posthog_api.models import Team
 
 _RUNNERS: dict[str, type[QueryRunner]] = {}
@@ -89,6 +92,30 @@ class DateRangeRunner(QueryRunner):
     def range_options(self, date_range: schema.DateRange) -> dict[str, Any]:
         """Extra ``resolve_range`` arguments of a kind (trends: ``exact``, ``earliest``)."""
         return {}
+
+    def checked_series(self) -> list[Any]:
+        """The query's series: at least one is required; group aggregation is not supported."""
+        if not self.query.series:
+            raise ValidationError(
+                {"query": {"source": {"series": ["At least one series is required."]}}}
+            )
+        if self.query.aggregation_group_type_index is not None:
+            raise UnsupportedQuery("Group aggregation")
+        return list(self.query.series)
+
+    def filter_builder(self) -> FilterBuilder:
+        return FilterBuilder(tz=self.tz, now=self.now, week_start_day=self.week_start_day)
+
+    def conditions_of(self, builder: FilterBuilder, series: schema.EventsNode) -> Any:
+        """A series' WHERE conditions: its own filters, the query's, and test-account filters."""
+        return series_conditions(
+            builder=builder,
+            query_properties=self.query.properties,
+            series=series,
+            test_account_filters=self.team.test_account_filters
+            if self.query.filterTestAccounts
+            else None,
+        )
 
     def resolved_range(self) -> ResolvedRange:
         if not hasattr(self, "_range"):

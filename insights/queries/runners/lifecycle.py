@@ -5,21 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
-
 from insights.queries import schema
 from insights.queries.dates import INTERVAL_STEP
 from insights.queries.dates import ResolvedRange
 from insights.queries.dates import iso
-from insights.queries.filters import FilterBuilder
-from insights.queries.filters import UnsupportedQuery
 from insights.queries.labels import bucket_fields
 from insights.queries.runners.base import DateRangeRunner
 from insights.queries.runners.base import register
 from insights.queries.sql import EventScope
 from insights.queries.sql import bucket_expr
 from insights.queries.sql import events_series
-from insights.queries.sql import series_conditions
 from insights.queries.sql import series_label
 
 STATUSES = ("new", "returning", "resurrecting", "dormant")
@@ -38,14 +33,7 @@ class LifecycleQueryRunner(DateRangeRunner):
     all_time_unsupported = "Lifecycle"
 
     def calculate(self) -> dict[str, Any]:
-        query = self.query
-        if not query.series:
-            raise ValidationError(
-                {"query": {"source": {"series": ["At least one series is required."]}}}
-            )
-        if query.aggregation_group_type_index is not None:
-            raise UnsupportedQuery("Group aggregation")
-        series = events_series(query.series[0])
+        series = events_series(self.checked_series()[0])
         rng = self.resolved_range()
         counts = self._counts(series, rng)
         days, labels, _ = bucket_fields(rng)
@@ -84,15 +72,8 @@ class LifecycleQueryRunner(DateRangeRunner):
     def _counts(
         self, series: schema.EventsNode, rng: ResolvedRange
     ) -> dict[tuple[datetime, str], int]:
-        builder = FilterBuilder(tz=self.tz, now=self.now, week_start_day=self.week_start_day)
-        conditions = series_conditions(
-            builder=builder,
-            query_properties=self.query.properties,
-            series=series,
-            test_account_filters=self.team.test_account_filters
-            if self.query.filterTestAccounts
-            else None,
-        )
+        builder = self.filter_builder()
+        conditions = self.conditions_of(builder, series)
         step = INTERVAL_STEP[rng.interval]
         scope = EventScope(
             team_id=self.team.pk,

@@ -9,16 +9,13 @@ from insights.queries import schema
 from insights.queries.dates import ResolvedRange
 from insights.queries.dates import iso
 from insights.queries.dates import previous_range
-from insights.queries.filters import FilterBuilder
 from insights.queries.filters import Fragment
-from insights.queries.filters import UnsupportedQuery
 from insights.queries.runners.base import DateRangeRunner
 from insights.queries.runners.base import register
 from insights.queries.sql import ACTOR
 from insights.queries.sql import EventScope
 from insights.queries.sql import bucket_expr
 from insights.queries.sql import events_series
-from insights.queries.sql import series_conditions
 from insights.queries.sql import series_label
 
 STEP_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
@@ -32,15 +29,7 @@ class StickinessQueryRunner(DateRangeRunner):
 
     def calculate(self) -> dict[str, Any]:
         query = self.query
-        if not query.series:
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError(
-                {"query": {"source": {"series": ["At least one series is required."]}}}
-            )
-        if query.aggregation_group_type_index is not None:
-            raise UnsupportedQuery("Group aggregation")
-        series_list = [events_series(s) for s in query.series]
+        series_list = [events_series(s) for s in self.checked_series()]
         current = self.resolved_range()
         periods = [("current", current)]
         if query.compareFilter and query.compareFilter.compare:
@@ -91,15 +80,8 @@ class StickinessQueryRunner(DateRangeRunner):
         )
 
     def _item(self, order: int, series: schema.EventsNode, rng: ResolvedRange) -> dict[str, Any]:
-        builder = FilterBuilder(tz=self.tz, now=self.now, week_start_day=self.week_start_day)
-        conditions = series_conditions(
-            builder=builder,
-            query_properties=self.query.properties,
-            series=series,
-            test_account_filters=self.team.test_account_filters
-            if self.query.filterTestAccounts
-            else None,
-        )
+        builder = self.filter_builder()
+        conditions = self.conditions_of(builder, series)
         scope = EventScope(
             team_id=self.team.pk,
             event=series.event,

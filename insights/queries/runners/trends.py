@@ -36,7 +36,6 @@ from insights.queries.sql import bucket_expr
 from insights.queries.sql import events_series
 from insights.queries.sql import numeric
 from insights.queries.sql import property_text
-from insights.queries.sql import series_conditions
 from insights.queries.sql import series_label
 
 TOTAL_VALUE_DISPLAYS = frozenset(
@@ -104,10 +103,7 @@ class TrendsQueryRunner(DateRangeRunner):
 
     def _validate(self) -> list[schema.EventsNode]:
         query = self.query
-        if not query.series:
-            raise _source_error({"series": ["At least one series is required."]})
-        if query.aggregation_group_type_index is not None:
-            raise UnsupportedQuery("Group aggregation")
+        self.checked_series()
         if query.samplingFactor not in (None, 1):
             raise UnsupportedQuery("Sampling")
         series_list = []
@@ -192,15 +188,8 @@ class TrendsQueryRunner(DateRangeRunner):
         self, order: int, series: schema.EventsNode, rng: ResolvedRange, series_count: int
     ) -> tuple[list[dict[str, Any]], bool]:
         math = self._effective_math(series, rng.interval)
-        builder = FilterBuilder(tz=self.tz, now=self.now, week_start_day=self.week_start_day)
-        conditions = series_conditions(
-            builder=builder,
-            query_properties=self.query.properties,
-            series=series,
-            test_account_filters=self.team.test_account_filters
-            if self.query.filterTestAccounts
-            else None,
-        )
+        builder = self.filter_builder()
+        conditions = self.conditions_of(builder, series)
         breakdown = self._breakdown_expr(builder)
         rows = self._aggregate(series, math, rng, conditions, builder, breakdown)
         has_more = False
