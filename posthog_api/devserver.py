@@ -2,10 +2,16 @@
 
 Ctrl-C (or SIGTERM) stops every child process. Run it under ``python -m posthog_api.embedded``
 to get the embedded PostgreSQL and Redis when ``DATABASE_URL`` / ``REDIS_URL`` are unset.
+
+Each child runs in its own process group, so Ctrl-C reaches only this process, which then sends
+each group exactly one SIGTERM. (A gunicorn gthread worker that gets the terminal's SIGINT and
+then a SIGTERM can deadlock in its thread-pool shutdown and outlive its master.) Whatever is
+still running after the grace period is killed with its whole group, so no worker is orphaned.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,6 +24,14 @@ BIND = os.environ.get("BIND", "127.0.0.1:8000")
 
 def _manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], check=True)
+
+
+GRACE_SECONDS = 20
+
+
+def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)
 
 
 def main() -> int:
@@ -39,7 +53,8 @@ def main() -> int:
                 "2",
                 "-l",
                 "INFO",
-            ]
+            ],
+            start_new_session=True,
         ),
         subprocess.Popen(
             [
@@ -59,7 +74,8 @@ def main() -> int:
                 "-",
                 "--timeout",
                 "120",
-            ]
+            ],
+            start_new_session=True,
         ),
     ]
     stopping = False
@@ -74,14 +90,14 @@ def main() -> int:
     while not stopping and all(child.poll() is None for child in children):
         time.sleep(0.2)
     for child in children:
-        if child.poll() is None:
-            child.terminate()
-    deadline = time.monotonic() + 20
+        _signal_group(child, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_SECONDS
     for child in children:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
+        # Also reaps workers a master left behind.
+        _signal_group(child, signal.SIGKILL)
+        child.wait()
     return 0 if stopping else 1
 
 
