@@ -1,7 +1,10 @@
 """Property filters (PostHog's filter JSON) compiled to a SQL condition on ``posthog_api_event e``.
 
 A small, self-contained builder for the filters ``elements/stats/`` needs, kept behind one
-function so the query engine's builder can replace it later::
+function so the query engine's builder (``insights.queries.filters.FilterBuilder``) can replace
+it: parse the filters with the engine's pydantic schema, join ``posthog_api_persondistinctid`` /
+``posthog_api_person`` as ``p`` when the engine reports ``needs_person``, and map its error
+``attr`` from ``query`` to ``properties``. Until then::
 
     condition = compile_property_filters(filters)   # raises ValidationError({"properties": ...})
     sql, params = condition.sql, condition.params   # "%s" placeholders, for a Django cursor
