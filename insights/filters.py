@@ -103,10 +103,14 @@ class SearchFilter(django_filters.CharFilter):
 
 
 class RelativeDateField(forms.CharField):
-    """An ISO or relative (``-7d``, ``-1mStart``) date, parsed in the project's timezone."""
+    """An ISO or relative (``-7d``, ``-1mStart``) date, parsed in the project's timezone (and
+    its week start, for ``wStart``)."""
 
-    def __init__(self, *, tz: ZoneInfo | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, tz: ZoneInfo | None = None, week_start_day: int | None = None, **kwargs: Any
+    ) -> None:
         self.tz = tz or ZoneInfo("UTC")
+        self.week_start_day = week_start_day
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Any:
@@ -114,7 +118,7 @@ class RelativeDateField(forms.CharField):
         if not text:
             return None
         try:
-            return relative_date_parse(text, self.tz)
+            return relative_date_parse(text, self.tz, week_start_day=self.week_start_day)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
 
@@ -168,13 +172,18 @@ class InsightFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(
-        self, *args: Any, tz: ZoneInfo | None = None, user: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        tz: ZoneInfo | None = None,
+        week_start_day: int | None = None,
+        user: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         for flt in self.filters.values():
             if isinstance(flt, RelativeDateFilter):
-                flt.extra["tz"] = tz
+                flt.extra.update(tz=tz, week_start_day=week_start_day)
         self.filters["search"].extra["error_messages"] = {
             "max_length": f"Search query must be {MAX_SEARCH_LENGTH} characters or fewer."
         }
@@ -279,5 +288,8 @@ class InsightFilterBackend(DjangoFilterBackend):
         self, request: Request, queryset: QuerySet[Any], view: Any
     ) -> dict[str, Any]:
         kwargs = super().get_filterset_kwargs(request, queryset, view)
-        kwargs.update(tz=ZoneInfo(view.team.timezone), user=request.user)
+        team = view.team
+        kwargs.update(
+            tz=ZoneInfo(team.timezone), week_start_day=team.week_start_day, user=request.user
+        )
         return kwargs

@@ -14,9 +14,7 @@ team timezone at the end, so a DST change never shifts a bucket boundary.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
@@ -25,12 +23,16 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from rest_framework.exceptions import ValidationError
 
+from posthog_api.dates import END_OF_DAY
+from posthog_api.dates import RELATIVE_DATE
+from posthog_api.dates import ParsedDate
+from posthog_api.dates import parse_date
+from posthog_api.dates import week_start
+
+__all__ = ["END_OF_DAY", "ParsedDate", "parse_date", "week_start"]
+
 DEFAULT_DATE_FROM_DAYS = 7
 MAX_BUCKETS = 50_000
-END_OF_DAY = time(23, 59, 59, 999999)
-
-_RELATIVE = re.compile(r"^(?P<sign>-?)(?P<number>\d*)(?P<unit>[hdwmqysHDWMQY])(?P<pos>Start|End)?$")
-_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([T ].*)?$")
 
 INTERVAL_STEP: dict[str, relativedelta] = {
     "minute": relativedelta(minutes=1),
@@ -39,95 +41,6 @@ INTERVAL_STEP: dict[str, relativedelta] = {
     "week": relativedelta(weeks=1),
     "month": relativedelta(months=1),
 }
-
-
-@dataclass(frozen=True)
-class ParsedDate:
-    value: datetime  # naive, local wall clock
-    relative: bool
-    hour_delta: bool  # relative with an ``h``/``M``/``s`` unit: truncated to the hour at most
-
-
-def _unit_delta(unit: str, number: int) -> relativedelta:
-    if unit == "M":
-        return relativedelta(minutes=number)
-    if unit == "s":
-        return relativedelta(seconds=number)
-    return {
-        "h": relativedelta(hours=number),
-        "d": relativedelta(days=number),
-        "w": relativedelta(weeks=number),
-        "m": relativedelta(months=number),
-        "q": relativedelta(weeks=13 * number),
-        "y": relativedelta(years=number),
-    }[unit.lower()]
-
-
-def week_start(day: datetime, week_start_day: int | None) -> datetime:
-    """00:00 of the first day of ``day``'s week (Sunday unless the team starts on Monday)."""
-    monday_based = day.weekday()  # Monday = 0
-    offset = monday_based if week_start_day == 1 else (monday_based + 1) % 7
-    return datetime.combine(day.date() - timedelta(days=offset), time())
-
-
-def _snap(value: datetime, unit: str, pos: str, week_start_day: int | None) -> datetime:
-    start = pos == "Start"
-    low = unit.lower()
-    if unit == "M":
-        return (
-            value.replace(second=0, microsecond=0)
-            if start
-            else value.replace(second=59, microsecond=999999)
-        )
-    if low == "h":
-        return (
-            value.replace(minute=0, second=0, microsecond=0)
-            if start
-            else value.replace(minute=59, second=59, microsecond=999999)
-        )
-    if low == "w":
-        first = week_start(value, week_start_day)
-        return first if start else datetime.combine(first.date() + timedelta(days=6), END_OF_DAY)
-    if low == "m":
-        if start:
-            return datetime.combine(value.date().replace(day=1), time())
-        return datetime.combine(value.date() + relativedelta(day=31), END_OF_DAY)
-    if low == "y":
-        if start:
-            return datetime.combine(date(value.year, 1, 1), time())
-        # PostHog's quirk: yEnd keeps the current month and only clamps the day to 31.
-        return datetime.combine(value.date() + relativedelta(day=31), END_OF_DAY)
-    return datetime.combine(value.date(), time() if start else END_OF_DAY)
-
-
-def parse_date(raw: str, *, now: datetime, tz: ZoneInfo, week_start_day: int | None) -> ParsedDate:
-    """A date string (ISO or relative) as a naive local datetime; unparseable text means now."""
-    text = raw.strip()
-    match = _RELATIVE.match(text)
-    if match:
-        number = int(match["number"] or (1 if match["sign"] else 0))
-        unit = match["unit"]
-        value = now - _unit_delta(unit, number)
-        if match["pos"]:
-            value = _snap(value, unit, match["pos"], week_start_day)
-        return ParsedDate(value=value, relative=True, hour_delta=unit in ("h", "H", "M", "s"))
-    if _ISO.match(text):
-        try:
-            parsed = datetime.fromisoformat(_pad_iso(text).replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(tz).replace(tzinfo=None)
-            return ParsedDate(value=parsed, relative=False, hour_delta=False)
-    return ParsedDate(value=now, relative=True, hour_delta=False)
-
-
-def _pad_iso(text: str) -> str:
-    """``2024-1-5`` → ``2024-01-05`` (PostHog accepts non-zero-padded dates)."""
-    head, sep, rest = text.partition("T") if "T" in text else text.partition(" ")
-    year, month, day = head.split("-")
-    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}{'T' if sep else ''}{rest}"
 
 
 def start_of_interval(value: datetime, interval: str, week_start_day: int | None) -> datetime:
@@ -239,7 +152,7 @@ def resolve_range(
                 start = start.replace(minute=0, second=0, microsecond=0)
             else:
                 start = datetime.combine(start.date(), time())
-        match = _RELATIVE.match(date_from.strip())
+        match = RELATIVE_DATE.match(date_from.strip())
         if match and match["unit"] == "d" and not match["pos"]:
             relative_days = int(match["number"] or 1)
     else:

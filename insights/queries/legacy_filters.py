@@ -24,9 +24,11 @@ import json
 import logging
 import re
 from typing import Any
+from typing import get_args
 
 from rest_framework.exceptions import ValidationError
 
+from insights.queries.schema import ChartDisplayType
 from insights.queries.schema import validate_query
 
 logger = logging.getLogger(__name__)
@@ -45,22 +47,8 @@ SHOWN_AS = {"Stickiness": "STICKINESS", "Lifecycle": "LIFECYCLE"}
 # Stickiness counts actors; any other math becomes unique users.
 ACTOR_MATHS = frozenset({"dau", "weekly_active", "monthly_active", "unique_group", "hogql"})
 FUNNEL_MATHS = frozenset({"first_time_for_user"})
-DISPLAYS = frozenset(
-    {
-        "ActionsLineGraph",
-        "ActionsBar",
-        "ActionsUnstackedBar",
-        "ActionsStackedBar",
-        "ActionsAreaGraph",
-        "ActionsLineGraphCumulative",
-        "BoldNumber",
-        "ActionsPie",
-        "ActionsBarValue",
-        "ActionsTable",
-        "WorldMap",
-        "CalendarHeatmap",
-    }
-)
+# Legacy filters could not hold the two-dimensional heatmap; every other display converts as is.
+DISPLAYS = frozenset(get_args(ChartDisplayType)) - {"TwoDimensionalHeatmap"}
 _TRUE_STRINGS = frozenset({"y", "yes", "t", "true", "on", "1"})
 
 

@@ -42,3 +42,16 @@ def test_naive_values_are_read_in_the_project_timezone():
 def test_unparseable_text_is_an_error_not_now(text):
     with pytest.raises(ValueError):
         relative_date_parse(text, UTC, now=NOW)
+
+
+def test_week_start_follows_the_team_setting():
+    from zoneinfo import ZoneInfo
+
+    now = datetime(2024, 1, 10, 12, tzinfo=UTC)  # a Wednesday
+    utc = ZoneInfo("UTC")
+    assert relative_date_parse("wStart", utc, now=now, week_start_day=1) == datetime(
+        2024, 1, 8, tzinfo=UTC
+    )
+    assert relative_date_parse("wStart", utc, now=now, week_start_day=0) == datetime(
+        2024, 1, 7, tzinfo=UTC
+    )
