@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import cached_property
 from typing import Any
 
@@ -14,6 +15,7 @@ from rest_framework.serializers import BaseSerializer
 
 from posthog_api.api.serializers import ProjectSerializer
 from posthog_api.auth import authenticated_user
+from posthog_api.auth import request_api_key
 from posthog_api.models import OrganizationMembership
 from posthog_api.models import Team
 from posthog_api.permissions import APIScopePermission
@@ -21,6 +23,17 @@ from posthog_api.permissions import IsOrganizationAdmin
 from posthog_api.permissions import check_key_team_access
 from posthog_api.routing import team_for_user
 from posthog_api.services.organizations import project_create
+
+
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    """The values that are UUIDs (a malformed scope entry matches no organization)."""
+    parsed = []
+    for value in values:
+        try:
+            parsed.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return parsed
 
 
 class ProjectViewSet(
@@ -40,11 +53,17 @@ class ProjectViewSet(
     def get_queryset(self) -> QuerySet[Team]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Team.objects.none()
-        return (
-            Team.objects.filter(organization__memberships__user=authenticated_user(self.request))
-            .select_related("project")
-            .order_by("id")
+        queryset = Team.objects.filter(
+            organization__memberships__user=authenticated_user(self.request)
         )
+        # A key limited to some teams or organizations lists only those (as retrieve refuses
+        # the others with a 403).
+        key = request_api_key(self.request)
+        if key is not None and key.scoped_teams:
+            queryset = queryset.filter(id__in=key.scoped_teams)
+        if key is not None and key.scoped_organizations:
+            queryset = queryset.filter(organization_id__in=_uuids(key.scoped_organizations))
+        return queryset.select_related("project").order_by("id")
 
     def get_object(self) -> Team:
         return self.team
@@ -71,6 +90,15 @@ class ProjectViewSet(
         user = authenticated_user(self.request)
         if user.current_organization is None:
             raise PermissionDenied("You need an organization to create a project in.")
+        key = request_api_key(self.request)
+        if key is not None and key.scoped_teams:
+            raise PermissionDenied("API keys limited to some projects cannot create projects.")
+        organization_id = str(user.current_organization.id)
+        scoped_organizations = key.scoped_organizations if key is not None else None
+        if scoped_organizations and organization_id not in scoped_organizations:
+            raise PermissionDenied(
+                f"API key does not have access to the requested organization: ID {organization_id}."
+            )
         data = dict(serializer.validated_data)
         serializer.instance = project_create(
             organization=user.current_organization, name=data.pop("name"), user=user, **data
