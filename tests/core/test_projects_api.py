@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from posthog_api.models import Team
+from posthog_api.services.organizations import membership_add
 from tests.factories import make_environment
 from tests.factories import make_member
+from tests.factories import make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +66,45 @@ def test_list_shows_every_environment_of_my_organizations(api_client, team):
     response = api_client.get("/api/projects/")
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [team.id, staging.id]
+
+
+def test_key_limited_to_a_team_lists_only_that_team(api_client_for, owner, team):
+    staging = make_environment(team=team)
+    elsewhere = make_team(name="Other organization")
+    membership_add(organization=elsewhere.organization, user=owner)
+    client = api_client_for(owner, scoped_teams=[staging.id])
+    response = client.get("/api/projects/")
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [staging.id]
+
+
+def test_key_limited_to_an_organization_lists_only_its_teams(api_client_for, owner, team):
+    staging = make_environment(team=team)
+    elsewhere = make_team(name="Other organization")
+    membership_add(organization=elsewhere.organization, user=owner)
+    client = api_client_for(owner, scoped_organizations=[str(team.organization_id)])
+    response = client.get("/api/projects/")
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [team.id, staging.id]
+    assert client.get(f"/api/projects/{elsewhere.id}/").status_code == 403
+
+
+def test_key_limited_to_other_organization_or_teams_cannot_create_project(
+    api_client_for, owner, team
+):
+    elsewhere = make_team(name="Other organization")
+    membership_add(organization=elsewhere.organization, user=owner)
+    for limits in (
+        {"scoped_organizations": [str(elsewhere.organization_id)]},
+        {"scoped_teams": [team.id]},
+    ):
+        response = api_client_for(owner, **limits).post(
+            "/api/projects/", {"name": "Sneaky"}, format="json"
+        )
+        assert response.status_code == 403
+    assert not Team.objects.filter(name="Sneaky").exists()
+    allowed = api_client_for(owner, scoped_organizations=[str(team.organization_id)])
+    assert allowed.post("/api/projects/", {"name": "Fine"}, format="json").status_code == 201
 
 
 def test_admin_creates_project_with_first_environment(api_client, team):
