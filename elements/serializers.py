@@ -16,6 +16,7 @@ from elements.dates import start_of_day
 from elements.models import Element
 from elements.property_filters import PARAM as PROPERTIES_PARAM
 from elements.property_filters import compile_property_filters
+from posthog_api.json_values import check_storable
 
 STATS_EVENT_TYPES = ("$autocapture", "$rageclick", "$dead_click")
 STATS_DEFAULT_LIMIT = 50_000
@@ -190,8 +191,9 @@ class ElementStatsQuerySerializer(serializers.Serializer[dict[str, Any]]):
             return []
         try:
             parsed = json.loads(raw)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise serializers.ValidationError("properties must be valid JSON.") from None
+        check_storable(parsed)
         try:
             compile_property_filters(parsed)  # a bad filter is a 400 here, before any query runs
         except serializers.ValidationError as error:

@@ -120,7 +120,8 @@ class RelativeDateField(forms.CharField):
         try:
             return relative_date_parse(text, self.tz, week_start_day=self.week_start_day)
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            # As a param: the reason quotes the input, and a "%" in it would break formatting.
+            raise forms.ValidationError("%(reason)s", params={"reason": str(exc)}) from None
 
 
 @extend_schema_field(OpenApiTypes.STR)

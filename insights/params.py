@@ -125,4 +125,6 @@ def is_restore(body: Any) -> bool:
     """A write body that sets ``deleted`` to false: the only request that sees deleted rows."""
     if not isinstance(body, dict) or "deleted" not in body:
         return False
-    return body["deleted"] in serializers.BooleanField.FALSE_VALUES
+    value = body["deleted"]
+    # An object or list is not a boolean (and not hashable): the serializer rejects it later.
+    return isinstance(value, str | int | float) and value in serializers.BooleanField.FALSE_VALUES

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -65,6 +66,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):
+        # E.g. a form body over DATA_UPLOAD_MAX_NUMBER_FIELDS: Django itself answers these 400.
+        exc = exceptions.ParseError(str(exc))
 
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled exception in %s", context.get("view"), exc_info=exc)

@@ -29,6 +29,8 @@ from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework.exceptions import ValidationError
 
+from posthog_api.json_values import check_storable
+
 
 class Node(BaseModel):
     """Base of every schema object: extra keys are kept, declared keys are typed."""
@@ -686,6 +688,7 @@ def validate_and_parse(data: Any) -> tuple[dict[str, Any], BaseModel]:
     """The normalised dict and the typed node of its computed source, from one validation."""
     if not isinstance(data, dict):
         raise ValidationError({"query": ["Query must be a valid JSON object."]})
+    check_storable(data, root="query")
     try:
         node = _Root.model_validate({"query": data}).query
     except PydanticValidationError as exc:

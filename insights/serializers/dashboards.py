@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from insights.models import Dashboard
 from insights.serializers.fields import TagsField
 from posthog_api.api.serializers import UserBasicSerializer
+from posthog_api.json_values import check_storable
 
 
 class DashboardSerializer(serializers.ModelSerializer[Dashboard]):
@@ -33,3 +36,11 @@ class DashboardSerializer(serializers.ModelSerializer[Dashboard]):
         ]
         read_only_fields = ["id", "created_at", "created_by", "last_modified_at"]
         extra_kwargs = {"description": {"allow_blank": True}}
+
+    def validate_filters(self, value: dict[str, Any]) -> dict[str, Any]:
+        check_storable(value)
+        return value
+
+    def validate_variables(self, value: dict[str, Any]) -> dict[str, Any]:
+        check_storable(value)
+        return value

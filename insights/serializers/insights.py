@@ -20,6 +20,7 @@ from insights.results import insight_result_fields
 from insights.serializers.fields import QueryField
 from insights.serializers.fields import TagsField
 from posthog_api.api.serializers import UserBasicSerializer
+from posthog_api.json_values import check_storable
 
 # PostHog's access-control constants: everyone in the project can edit / this user can edit.
 RESTRICTION_EVERYONE_EDITS = 21
@@ -112,6 +113,7 @@ class InsightBasicSerializer(serializers.ModelSerializer[Insight]):
     def validate_filters(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise serializers.ValidationError("Filters must be a JSON object.")
+        check_storable(value)
         return value
 
     def get_dashboards(self, insight: Insight) -> list[int]:

@@ -42,7 +42,10 @@ class DashboardViewSet(
             user=self.request.user,  # type: ignore[arg-type]
             data=dict(serializer.validated_data),
         )
-        serializer.instance = dashboard_list(team=self.team).get(pk=dashboard.pk)
+        # Re-read including soft-deleted rows: a create may pass ``deleted: true``.
+        serializer.instance = dashboard_list(team=self.team, include_deleted=True).get(
+            pk=dashboard.pk
+        )
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         assert serializer.instance is not None

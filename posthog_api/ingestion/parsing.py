@@ -89,12 +89,21 @@ def event_timestamp(raw: Mapping[str, Any], *, now: datetime, sent_at: datetime 
         timestamp = parse_datetime(raw["timestamp"])
         if timestamp is None:
             raise _EventError("timestamp", f"Invalid timestamp {str(raw['timestamp'])[:64]!r}.")
-        result = now + (timestamp - sent_at) if sent_at is not None else timestamp
+        try:
+            result = now + (timestamp - sent_at) if sent_at is not None else timestamp
+        except OverflowError:
+            # The skew correction lands outside the years a datetime can hold.
+            raise _EventError(
+                "timestamp", "Timestamp and sent_at are too far apart to correct the clock skew."
+            ) from None
     elif raw.get("offset") not in (None, ""):
         offset = raw["offset"]
         if isinstance(offset, bool) or not isinstance(offset, int | float):
             raise _EventError("offset", "Offset must be a number of milliseconds.")
-        result = now - timedelta(milliseconds=offset)
+        try:
+            result = now - timedelta(milliseconds=offset)
+        except OverflowError:
+            raise _EventError("offset", "Offset is out of range.") from None
     else:
         result = now
     if result - now > FUTURE_CUTOFF:

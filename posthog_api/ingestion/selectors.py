@@ -17,6 +17,9 @@ _MAX_CACHED = 10_000
 
 def team_for_token(*, token: str) -> Team | None:
     """The team whose project API token (``phc_...``) this is."""
+    if "\x00" in token:
+        # No token holds a NUL, and PostgreSQL refuses one in a text parameter.
+        return None
     ttl = float(settings.INGESTION_TOKEN_CACHE_SECONDS)
     now = time.monotonic()
     cached = _TEAM_BY_TOKEN.get(token)

@@ -71,6 +71,21 @@ def test_bad_parameters_are_400(api_client, team, param, value):
     assert response.json()["attr"] == param
 
 
+def test_an_offset_postgres_does_not_accept_is_compared_in_utc(api_client, team, owner):
+    row = log(team, owner, scope="Insight", item_id="7")
+    url = f"/api/projects/{team.id}/activity_log/"
+    response = api_client.get(url, {"date_from": "2000-01-01T00:00:00+21:07"})
+    assert response.status_code == 200, response.json()
+    assert [r["id"] for r in rows(response)] == [str(row.id)]
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+23:00", "9999-12-31T23:59:59-23:00"])
+def test_a_datetime_outside_the_utc_range_is_400(api_client, team, value):
+    response = api_client.get(f"/api/projects/{team.id}/activity_log/", {"date_to": value})
+    assert response.status_code == 400, response.json()
+    assert response.json()["attr"] == "date_to"
+
+
 def test_system_entries_show_a_system_user(api_client, team):
     log(team, None)
     entry = rows(api_client.get(f"/api/projects/{team.id}/activity_log/"))[0]

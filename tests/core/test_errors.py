@@ -92,6 +92,26 @@ def test_malformed_json_is_a_parse_error(api_client, team):
     assert body["code"] == "parse_error"
 
 
+def test_too_deeply_nested_json_is_a_parse_error(api_client, team):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_client.post(
+        f"/api/projects/{team.id}/query/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_a_form_body_with_too_many_fields_is_a_parse_error(api_client, team):
+    body = "&".join(["insight_ids=1"] * 1001)
+    response = api_client.post(
+        f"/api/projects/{team.id}/insights/viewed/",
+        body,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
 def test_method_not_allowed_is_invalid_request(api_client, team):
     response = api_client.delete(f"/api/projects/{team.id}/")
     assert response.status_code == 405

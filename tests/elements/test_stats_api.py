@@ -462,3 +462,17 @@ def test_environments_prefix_serves_stats_and_values(api_client, team):
     response = api_client.get(f"{base}/stats/", JANUARY)
     assert summary(response) == [("$autocapture", "Docs", 1)]
     assert api_client.get(f"{base}/values/", {"key": "text"}).json() == [{"name": "Docs"}]
+
+
+@pytest.mark.parametrize(
+    ("properties", "attr"),
+    [
+        (json.dumps([{"key": "$browser", "value": ["Chr\x00me"]}]), "properties__0__value__0"),
+        (json.dumps([{"key": "$browser", "value": 10**20}]), "properties__0__value"),
+        ("[" * 5000 + "]" * 5000, "properties"),
+    ],
+)
+def test_unstorable_or_too_deep_property_filters_are_400(api_client, team, properties, attr):
+    response = stats(api_client, team, properties=properties)
+    assert response.status_code == 400, response.json()
+    assert response.json()["attr"] == attr

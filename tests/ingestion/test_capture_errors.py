@@ -88,6 +88,16 @@ def test_unknown_token_is_401(anonymous_client: APIClient, team: Team) -> None:
     _assert_nothing_stored()
 
 
+def test_a_token_with_a_nul_character_is_401(anonymous_client: APIClient, team: Team) -> None:
+    body = _error(
+        post_json(anonymous_client, "/batch/", {"api_key": "phc_\x00", "batch": [GOOD]}),
+        401,
+        "invalid_api_key",
+    )
+    assert body["type"] == "authentication_error"
+    _assert_nothing_stored()
+
+
 @pytest.mark.parametrize(
     ("bad_event", "attr"),
     [
@@ -100,6 +110,27 @@ def test_unknown_token_is_401(anonymous_client: APIClient, team: Team) -> None:
         ({"event": "x", "distinct_id": "u2", "properties": ["a"]}, "batch__1__properties"),
         ({"event": "x", "distinct_id": "u2", "properties": {"$set": "a"}}, "batch__1__properties"),
         ("just a string", "batch__1__event"),
+        (
+            {
+                "event": "x",
+                "distinct_id": "u2",
+                "timestamp": "9999-12-31T23:59:59Z",
+                "sent_at": "0001-01-01T00:00:00Z",
+            },
+            "batch__1__timestamp",
+        ),
+        (
+            {
+                "event": "x",
+                "distinct_id": "u2",
+                "timestamp": "0001-01-01T00:00:00Z",
+                "sent_at": "9999-12-31T00:00:00Z",
+            },
+            "batch__1__timestamp",
+        ),
+        ({"event": "x", "distinct_id": "u2", "offset": 1e300}, "batch__1__offset"),
+        ({"event": "x", "distinct_id": "u2", "offset": -1e300}, "batch__1__offset"),
+        ({"event": "x", "distinct_id": "u2", "offset": 99999999999999999}, "batch__1__offset"),
     ],
 )
 def test_one_bad_event_refuses_the_whole_batch(

@@ -188,6 +188,27 @@ def test_tags_are_replaced_and_orphans_removed(api_client, team, owner):
             },
             "query__source__series__0__math",
         ),
+        (
+            {
+                "kind": "InsightVizNode",
+                "source": {
+                    "kind": "TrendsQuery",
+                    "series": [{"kind": "EventsNode", "event": "$page\x00view"}],
+                },
+            },
+            "query__source__series__0__event",
+        ),
+        (
+            {
+                "kind": "InsightVizNode",
+                "source": {
+                    "kind": "TrendsQuery",
+                    "series": [{"kind": "EventsNode", "event": "$pageview"}],
+                    "breakdownFilter": {"breakdown_limit": 10**20},
+                },
+            },
+            "query__source__breakdownFilter__breakdown_limit",
+        ),
     ],
 )
 def test_malformed_query_is_400_naming_the_field(api_client, team, query, attr):
@@ -331,3 +352,17 @@ def test_out_of_range_ids_are_not_found_not_500(api_client, team, owner):
     response = api_client.post(url(team, "viewed/"), {"insight_ids": [huge]})
     assert response.status_code == 201
     assert api_client.post(url(team), {"name": "x", "dashboards": [huge]}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("filters", "attr"),
+    [
+        ({"insight": "TRENDS", "events": [{"id": "$page\x00view"}]}, "filters__events__0__id"),
+        ({"insight": "TRENDS", "breakdown_limit": 10**20}, "filters__breakdown_limit"),
+    ],
+)
+def test_unstorable_legacy_filters_are_400(api_client, team, filters, attr):
+    response = api_client.post(url(team), {"name": "x", "filters": filters})
+    assert response.status_code == 400, response.json()
+    assert response.json()["attr"] == attr
+    assert not Insight.objects.exists()

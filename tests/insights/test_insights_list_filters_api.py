@@ -251,6 +251,7 @@ def test_list_as_csv_is_one_envelope_row(api_client, team, owner):
         ("created_date_to", "31/12/2024"),
         ("last_viewed_date_from", "soon"),
         ("date_from", "-99999999999d"),
+        ("date_from", "%s%(x)d-soon"),
         ("limit", "ten"),
         ("offset", "-1"),
         ("search", "x" * 201),

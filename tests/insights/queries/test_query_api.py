@@ -86,6 +86,40 @@ def test_unsupported_kind_is_a_400_that_says_so(api_client: APIClient, team: Tea
     assert response.json()["detail"] == "Funnels is not yet supported by this service."
 
 
+def test_an_integer_past_64_bits_is_a_400_naming_the_field(
+    api_client: APIClient, team: Team
+) -> None:
+    query = viz(breakdownFilter={"breakdown": "$browser", "breakdown_limit": 10**20})
+    response = api_client.post(url(team), {"query": query}, format="json")
+    assert response.status_code == 400, response.json()
+    body = response.json()
+    assert (body["type"], body["attr"]) == (
+        "validation_error",
+        "query__source__breakdownFilter__breakdown_limit",
+    )
+
+
+@pytest.mark.parametrize(
+    ("series", "attr"),
+    [
+        (pageviews(event="$page\x00view"), "query__source__series__0__event"),
+        (
+            pageviews(properties=[{"key": "$browser", "value": "Chr\x00me", "type": "event"}]),
+            "query__source__series__0__properties__0__value",
+        ),
+        (pageviews(**{"extra\x00key": 1}), "query__source__series__0"),
+    ],
+)
+def test_a_nul_character_is_a_400_naming_the_field(
+    api_client: APIClient, team: Team, series: dict[str, Any], attr: str
+) -> None:
+    query = {"kind": "InsightVizNode", "source": trends(series=[series], dateRange=RANGE)}
+    response = api_client.post(url(team), {"query": query}, format="json")
+    assert response.status_code == 400, response.json()
+    body = response.json()
+    assert (body["code"], body["attr"]) == ("null_characters_not_allowed", attr)
+
+
 def test_calculation_error_is_a_200_with_query_status(api_client: APIClient, events: Team) -> None:
     # Python accepts this named group, PostgreSQL's regex engine does not: the SQL fails.
     query = viz(properties=[{"key": "$browser", "operator": "regex", "value": "(?P<x>Chrome)"}])
@@ -172,3 +206,12 @@ def test_redis_down_still_answers(api_client: APIClient, events: Team, settings:
     response = api_client.post(url(events), {"query": viz(), "refresh": "blocking"}, format="json")
     assert response.status_code == 200
     assert [item["data"] for item in response.json()["results"]] == [[2, 1, 1, 1]]
+
+
+def test_a_lone_surrogate_is_a_400_naming_the_field(api_client: APIClient, team: Team) -> None:
+    body = (
+        '{"query": {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "\\ud800"}]}}'
+    )
+    response = api_client.post(url(team), body, content_type="application/json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["attr"] == "query__series__0__event"
