@@ -1,18 +1,25 @@
 """Ingestion throughput: events/s through ``POST /batch/`` next to a raw COPY of the same events.
 
-``make bench BENCH_ARGS="ingest --events 20000 --workers 2 --senders 2"``
+``make bench BENCH_ARGS="ingest --events 50000 --workers 2 --senders 4"``
 
 The events are built by the real posthog Python SDK (its ``before_send`` hook hands us each wire
-message) and posted in 100-event batches with the SDK's own ``batch_post`` to a gunicorn server
-running this project. The same events are then COPYed into the events table of another team of
-the same database. Both figures and their ratio come from one run on one machine.
+message) and encoded into 100-event ``/batch/`` request bodies by the SDK's own ``batch_post``
+(its HTTP session is swapped for one that records the body instead of sending it). The timed run
+replays those exact bodies to a gunicorn server running this project, from lean ``http.client``
+senders that only refresh ``sent_at``: the SDK runs on the customers' machines, not beside the
+server, so its JSON encoding is not the server's cost. ``--sdk-senders`` times the SDK's own
+``batch_post`` as well (the load generator then competes with the server for this box's cores).
+The same events are then COPYed into the events table of another team of the same database. The
+figures and their ratio come from one run on one machine, with the CPU each side spent per batch.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -147,9 +154,56 @@ def start_server(workers: int, *, synchronous_commit: bool) -> tuple[subprocess.
     raise RuntimeError("gunicorn did not start")
 
 
+def sdk_bodies(token: str, messages: list[dict[str, Any]], *, batch_size: int) -> list[bytes]:
+    """The exact ``/batch/`` request bodies posthog-python's ``batch_post`` would send."""
+
+    class Recorder(requests.Session):
+        def post(self, url: Any, data: Any = None, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+            bodies.append(data.encode() if isinstance(data, str) else data)
+            response = requests.Response()
+            response.status_code = 200
+            return response
+
+    bodies: list[bytes] = []
+    session = Recorder()
+    for i in range(0, len(messages), batch_size):
+        batch_post(
+            token, host="http://bench.invalid", batch=messages[i : i + batch_size], session=session
+        )
+    return bodies
+
+
+SENT_AT = re.compile(rb'"sent_at": "[^"]*"')
+
+
+def replay(url: str, bodies: list[bytes], *, senders: int) -> float:
+    """POST ``bodies`` to ``/batch/`` from ``senders`` threads; each body gets a fresh ``sent_at``."""
+    host, port = url.removeprefix("http://").split(":")
+    headers = {"Content-Type": "application/json", "User-Agent": "posthog-python/bench"}
+
+    def send(body: bytes) -> None:
+        sent_at = datetime.now(UTC).isoformat().encode()
+        body = SENT_AT.sub(b'"sent_at": "' + sent_at + b'"', body, count=1)
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        try:
+            conn.request("POST", "/batch/", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"/batch/ answered {response.status}")
+        finally:
+            conn.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(senders) as pool:
+        list(pool.map(send, bodies))
+    return time.perf_counter() - started
+
+
 def post_batches(
     url: str, token: str, messages: list[dict[str, Any]], *, batch_size: int, senders: int
 ) -> float:
+    """The SDK's own ``batch_post`` from ``senders`` threads, encoding included."""
     batches = [messages[i : i + batch_size] for i in range(0, len(messages), batch_size)]
 
     def send(batch: list[dict[str, Any]]) -> None:
@@ -166,6 +220,55 @@ def warm_up(url: str, token: str, messages: list[dict[str, Any]], *, senders: in
     batches = [messages[i : i + 10] for i in range(0, min(len(messages), 10 * senders * 8), 10)]
     with ThreadPoolExecutor(senders) as pool:
         list(pool.map(lambda b: batch_post(token, host=url, batch=b), batches))
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of ``pids`` so far (Linux ``/proc``); vanished processes count 0."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _postgres_pids() -> list[int]:
+    """This database server's processes, when it runs on this machine (else none are counted)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = int(cursor.fetchone()[0])
+    try:
+        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except FileNotFoundError:
+        return []
+    return [parent, *_children(parent)]
+
+
+class CpuMeter:
+    """CPU spent by the gunicorn workers and by PostgreSQL while a block runs."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+
+    def __enter__(self) -> CpuMeter:
+        self.workers = _children(self.server_pid)
+        self.postgres = _postgres_pids()
+        self._start = (_cpu_seconds(self.workers), _cpu_seconds(self.postgres))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.worker_seconds = _cpu_seconds(self.workers) - self._start[0]
+        self.postgres_seconds = _cpu_seconds(self.postgres) - self._start[1]
 
 
 def copy_rows(team: Team, messages: list[dict[str, Any]]) -> float:
@@ -208,10 +311,15 @@ def _cleanup(*teams: Team) -> None:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench ingest")
-    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--senders", type=int, default=4, help="concurrent SDK senders")
+    parser.add_argument("--senders", type=int, default=4, help="concurrent senders")
+    parser.add_argument(
+        "--sdk-senders",
+        action="store_true",
+        help="also time the SDK's own batch_post (encoding on this box) as a second /batch/ run",
+    )
     parser.add_argument(
         "--asynchronous-commit",
         action="store_true",
@@ -222,34 +330,56 @@ def main(argv: list[str]) -> None:
     call_command("migrate", verbosity=0)
     organization = Organization.objects.create(name="bench-ingest")
     via_http = project_create(organization=organization, name="bench /batch/")
+    via_sdk = project_create(organization=organization, name="bench /batch/ SDK senders")
     via_copy = project_create(organization=organization, name="bench COPY")
     warm = project_create(organization=organization, name="bench warm-up")
     messages = sdk_messages(args.events, seed=42)
+    bodies = sdk_bodies(via_http.api_token, messages, batch_size=args.batch_size)
+    batches = len(bodies)
     synchronous_commit = not args.asynchronous_commit
     server, url = start_server(args.workers, synchronous_commit=synchronous_commit)
     try:
         warm_up(url, warm.api_token, messages, senders=args.senders)
-        http_seconds = post_batches(
-            url, via_http.api_token, messages, batch_size=args.batch_size, senders=args.senders
-        )
+        with CpuMeter(server.pid) as http_cpu:
+            http_seconds = replay(url, bodies, senders=args.senders)
+        if args.sdk_senders:
+            sdk_seconds = post_batches(
+                url, via_sdk.api_token, messages, batch_size=args.batch_size, senders=args.senders
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
     stored = Event.objects.filter(team=via_http).count()
-    copy_seconds = copy_rows(via_copy, messages)
+    copy_cpu = CpuMeter(os.getpid())
+    with copy_cpu:
+        copy_started = time.process_time()
+        copy_seconds = copy_rows(via_copy, messages)
+        copy_client = time.process_time() - copy_started
     copied = Event.objects.filter(team=via_copy).count()
     http_rate = stored / http_seconds
     copy_rate = copied / copy_seconds
+    per_batch = 1000 / batches
     print(
-        f"events: {len(messages)} in {args.batch_size}-event batches; gunicorn workers: {args.workers};"
+        f"events: {len(messages)} in {batches} batches of {args.batch_size}; gunicorn workers: {args.workers};"
         f" senders: {args.senders}; synchronous_commit: {'on' if synchronous_commit else 'off'}"
     )
     print(
-        f"  /batch/ (SDK payloads, persons): {stored:>8} stored  {http_seconds:7.2f}s  {http_rate:10.0f} events/s"
+        f"  /batch/ (SDK bodies, persons):   {stored:>8} stored  {http_seconds:7.2f}s  {http_rate:10.0f} events/s"
+        f"   CPU/batch: gunicorn {http_cpu.worker_seconds * per_batch:.2f} ms,"
+        f" PostgreSQL {http_cpu.postgres_seconds * per_batch:.2f} ms"
     )
     print(
         f"  raw COPY of the same events:     {copied:>8} stored  {copy_seconds:7.2f}s  {copy_rate:10.0f} events/s"
+        f"   CPU/batch: client {copy_client * per_batch:.2f} ms,"
+        f" PostgreSQL {copy_cpu.postgres_seconds * per_batch:.2f} ms"
     )
     print(f"  ratio /batch/ : COPY = {http_rate / copy_rate:.1%}  (goal: at least 25%)")
-    _cleanup(via_http, via_copy, warm)
+    if args.sdk_senders:
+        sdk_stored = Event.objects.filter(team=via_sdk).count()
+        sdk_rate = sdk_stored / sdk_seconds
+        print(
+            f"  with the SDK's batch_post encoding on this box too: {sdk_rate:.0f} events/s,"
+            f" ratio {sdk_rate / copy_rate:.1%}"
+        )
+    _cleanup(via_http, via_sdk, via_copy, warm)
     organization.delete()

@@ -23,6 +23,10 @@ def coalescing_team_id(request: HttpRequest) -> str | None:
     method = request.method or ""
     if method not in COALESCED_METHODS:
         return None
+    if not request.path_info.startswith("/api/"):
+        # Every ViewSet is mounted under /api/ (posthog_api/urls.py): SDK capture traffic, the
+        # busiest path, skips a URL resolve that could only fail.
+        return None
     try:
         match = resolve(request.path_info)
     except Resolver404:
