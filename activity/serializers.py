@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from activity.models import ActivityLog
+from posthog_api.api.model_serializer import ModelSerializer
 
 DETAIL_KEYS = ("changes", "merge", "trigger", "name", "short_id", "type", "context")
 
@@ -16,7 +17,7 @@ class ActivityUserSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(allow_null=True)
 
 
-class ActivityLogSerializer(serializers.ModelSerializer[ActivityLog]):
+class ActivityLogSerializer(ModelSerializer[ActivityLog]):
     user = serializers.SerializerMethodField()
     detail = serializers.SerializerMethodField()
 

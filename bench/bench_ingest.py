@@ -20,9 +20,6 @@ import http.client
 import os
 import random
 import re
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
@@ -37,6 +34,8 @@ from django.db import connection
 from posthog import Posthog
 from posthog.request import batch_post
 
+from bench.server import start_server
+from bench.server import stop_server
 from posthog_api.models import Event
 from posthog_api.models import Organization
 from posthog_api.models import Person
@@ -44,7 +43,6 @@ from posthog_api.models import PersonDistinctId
 from posthog_api.models import Team
 from posthog_api.services.organizations import project_create
 
-ROOT = Path(__file__).resolve().parent.parent
 URLS = [
     f"https://hedgebox.example/{p}"
     for p in ("", "pricing", "features", "signup", "files", "docs/api")
@@ -107,51 +105,9 @@ def sdk_messages(count: int, *, seed: int) -> list[dict[str, Any]]:
     return captured
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(workers: int, *, synchronous_commit: bool) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "TESTING": "1",
-        "DATABASE_CONN_MAX_AGE": "600",
-        "INGESTION_SYNCHRONOUS_COMMIT": "true" if synchronous_commit else "false",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "posthog_api.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            # Import the app once in the master and fork ready workers, as production
-            # deployments do; otherwise a worker may still be importing Django (compiling it, as
-            # this box sets PYTHONDONTWRITEBYTECODE) while the timed run has started.
-            "--preload",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            requests.get(f"{url}/_health", timeout=10)
-            return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
+def start_ingest_server(workers: int, *, synchronous_commit: bool) -> tuple[Any, str]:
+    value = "true" if synchronous_commit else "false"
+    return start_server(workers, env={"INGESTION_SYNCHRONOUS_COMMIT": value})
 
 
 def sdk_bodies(token: str, messages: list[dict[str, Any]], *, batch_size: int) -> list[bytes]:
@@ -337,7 +293,7 @@ def main(argv: list[str]) -> None:
     bodies = sdk_bodies(via_http.api_token, messages, batch_size=args.batch_size)
     batches = len(bodies)
     synchronous_commit = not args.asynchronous_commit
-    server, url = start_server(args.workers, synchronous_commit=synchronous_commit)
+    server, url = start_ingest_server(args.workers, synchronous_commit=synchronous_commit)
     try:
         warm_up(url, warm.api_token, messages, senders=args.senders)
         with CpuMeter(server.pid) as http_cpu:
@@ -347,8 +303,7 @@ def main(argv: list[str]) -> None:
                 url, via_sdk.api_token, messages, batch_size=args.batch_size, senders=args.senders
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     stored = Event.objects.filter(team=via_http).count()
     copy_cpu = CpuMeter(os.getpid())
     with copy_cpu:

@@ -16,6 +16,7 @@ from elements.dates import start_of_day
 from elements.models import Element
 from elements.property_filters import PARAM as PROPERTIES_PARAM
 from elements.property_filters import compile_property_filters
+from posthog_api.api.model_serializer import ModelSerializer
 from posthog_api.json_values import check_storable
 
 STATS_EVENT_TYPES = ("$autocapture", "$rageclick", "$dead_click")
@@ -28,7 +29,7 @@ VALUES_KEYS = ("attr_id", "href", "tag_name", "text")
 VALUES_UNLISTABLE_KEYS = ("selector",)
 
 
-class ElementSerializer(serializers.ModelSerializer[Element]):
+class ElementSerializer(ModelSerializer[Element]):
     """The seed's nine fields plus ``id`` (PostHog hides it, which makes rows unaddressable)."""
 
     attr_class = serializers.ListField(

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from datetime import timedelta
+from typing import Any
+from typing import cast
 
+import orjson
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count
 from django.db.models import OuterRef
 from django.db.models import Prefetch
 from django.db.models import Q
 from django.db.models import QuerySet
 from django.db.models import Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from insights.models import Dashboard
 from insights.models import DashboardTile
 from insights.models import Insight
 from insights.models import InsightViewed
+from insights.models import Tag
 from insights.models import TaggedItem
+from posthog_api.compiled_query import CompiledQuery
 from posthog_api.models import Team
 from posthog_api.models import User
 
@@ -59,13 +68,72 @@ def insight_list(*, team: Team, include_deleted: bool = False) -> QuerySet[Insig
 
 
 def insight_get(*, team: Team, key: str, include_deleted: bool = False) -> Insight | None:
-    """By primary key when ``key`` is numeric (then by short_id), else by short_id."""
-    queryset = insight_list(team=team, include_deleted=include_deleted)
-    if key.isdigit():
-        found = queryset.filter(pk=int(key)).first()
-        if found is not None:
-            return found
-    return queryset.filter(short_id=key).first()
+    """By primary key when ``key`` is numeric (then by short_id), else by short_id.
+
+    The detail read is the API's hottest path (every dashboard tile polls it), so it is one
+    statement compiled once per process (``posthog_api.compiled_query``): the insight, both
+    users, the newest view, live tiles and tag names come back in a single row, where the list
+    queryset costs three queries and a fresh SQL compilation each time.
+    """
+    if key.isdigit() and int(key) <= MAX_BIGINT:
+        found = _detail("pk", include_deleted).fetch(project_id=team.project_id, key=int(key))
+        if found:
+            return _with_detail_relations(found[0])
+    found = _detail("short_id", include_deleted).fetch(project_id=team.project_id, key=key)
+    return _with_detail_relations(found[0]) if found else None
+
+
+MAX_BIGINT = 2**63 - 1
+USER_BASIC_FIELDS = ("id", "uuid", "distinct_id", "first_name", "last_name", "email")
+
+
+@functools.cache
+def _detail(by: str, include_deleted: bool) -> CompiledQuery[Insight]:
+    manager = Insight.objects_including_soft_deleted if include_deleted else Insight.objects
+
+    def make(project_id: int, key: int) -> QuerySet[Insight]:
+        users = {
+            f"{relation}_json": JSONObject(**{f: f"{relation}__{f}" for f in USER_BASIC_FIELDS})
+            for relation in ("created_by", "last_modified_by")
+        }
+        tiles = DashboardTile.objects.filter(insight=OuterRef("pk")).order_by("id")
+        tags = TaggedItem.objects.filter(insight=OuterRef("pk")).order_by("tag__name")
+        return (
+            manager.filter(team__project_id=project_id, **{by: key})
+            .annotate(
+                last_viewed_at=last_viewed_subquery(),
+                tiles_json=ArraySubquery(
+                    tiles.values(
+                        json=JSONObject(id="id", dashboard_id="dashboard_id", deleted="deleted")
+                    )
+                ),
+                tag_names=ArraySubquery(tags.values("tag__name")),
+                **users,
+            )
+            .order_by("id")[:1]
+        )
+
+    return CompiledQuery.build(Insight, make, "project_id", "key")
+
+
+def _json(value: Any) -> Any:
+    # Django loads jsonb as text (its JSONField parses it); raw rows arrive unparsed.
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _with_detail_relations(insight: Any) -> Insight:
+    """Turn the detail row's extra columns into what the serializers read from prefetches."""
+    insight.live_tiles = [DashboardTile(**_json(tile)) for tile in insight.tiles_json]
+    insight.tag_items = [TaggedItem(tag=Tag(name=name)) for name in insight.tag_names]
+    for relation in ("created_by", "last_modified_by"):
+        fields = _json(getattr(insight, f"{relation}_json"))
+        user = None
+        if fields["id"] is not None:
+            user = User(**{**fields, "uuid": uuid.UUID(fields["uuid"])})
+        Insight._meta.get_field(relation).set_cached_value(insight, user)  # type: ignore[union-attr]
+        delattr(insight, f"{relation}_json")
+    del insight.tiles_json, insight.tag_names
+    return cast(Insight, insight)
 
 
 def my_last_viewed(*, team: Team, user: User) -> list[Insight]:

@@ -104,7 +104,7 @@ DATABASES = {"default": _database}
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "posthog_api.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "") or "",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},

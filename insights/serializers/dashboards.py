@@ -8,11 +8,12 @@ from rest_framework import serializers
 
 from insights.models import Dashboard
 from insights.serializers.fields import TagsField
+from posthog_api.api.model_serializer import ModelSerializer
 from posthog_api.api.serializers import UserBasicSerializer
 from posthog_api.json_values import check_storable
 
 
-class DashboardSerializer(serializers.ModelSerializer[Dashboard]):
+class DashboardSerializer(ModelSerializer[Dashboard]):
     created_by = UserBasicSerializer(read_only=True)
     tags = TagsField(required=False)
     filters = serializers.DictField(required=False)

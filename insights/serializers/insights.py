@@ -19,6 +19,7 @@ from insights.queries.legacy_filters import filters_to_query
 from insights.results import insight_result_fields
 from insights.serializers.fields import QueryField
 from insights.serializers.fields import TagsField
+from posthog_api.api.model_serializer import ModelSerializer
 from posthog_api.api.serializers import UserBasicSerializer
 from posthog_api.json_values import check_storable
 
@@ -63,7 +64,7 @@ class ProjectDashboardsField(serializers.PrimaryKeyRelatedField):  # type: ignor
         return Dashboard.objects.filter(team__project_id=team.project_id)
 
 
-class InsightBasicSerializer(serializers.ModelSerializer[Insight]):
+class InsightBasicSerializer(ModelSerializer[Insight]):
     filters = serializers.JSONField(required=False)
     query = QueryField(required=False, allow_null=True)
     dashboards = serializers.SerializerMethodField()

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from posthog_api.api.model_serializer import ModelSerializer
 from posthog_api.models import OrganizationMembership
 from posthog_api.models import Team
 from posthog_api.models import User
@@ -27,7 +28,7 @@ class TestAccountFilterSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=["event", "person"], default="event")
 
 
-class ProjectSerializer(serializers.ModelSerializer[Team]):
+class ProjectSerializer(ModelSerializer[Team]):
     """A project as clients see it: the environment's id and settings plus its project id."""
 
     organization = serializers.UUIDField(source="organization_id", read_only=True)
@@ -52,13 +53,13 @@ class ProjectSerializer(serializers.ModelSerializer[Team]):
         extra_kwargs = {"name": {"required": True, "allow_blank": False}}
 
 
-class UserTeamSerializer(serializers.ModelSerializer[Team]):
+class UserTeamSerializer(ModelSerializer[Team]):
     class Meta:
         model = Team
         fields = ["id", "project_id", "name", "timezone", "api_token"]
 
 
-class MembershipOrganizationSerializer(serializers.ModelSerializer[OrganizationMembership]):
+class MembershipOrganizationSerializer(ModelSerializer[OrganizationMembership]):
     id = serializers.UUIDField(source="organization.id")
     name = serializers.CharField(source="organization.name")
     membership_level = serializers.IntegerField(source="level")
@@ -68,7 +69,7 @@ class MembershipOrganizationSerializer(serializers.ModelSerializer[OrganizationM
         fields = ["id", "name", "membership_level"]
 
 
-class MeSerializer(serializers.ModelSerializer[User]):
+class MeSerializer(ModelSerializer[User]):
     organizations = MembershipOrganizationSerializer(
         source="organization_memberships", many=True, read_only=True
     )
@@ -91,7 +92,7 @@ class MeSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
 
-class UserBasicSerializer(serializers.ModelSerializer[User]):
+class UserBasicSerializer(ModelSerializer[User]):
     """The nested user shape PostHog uses for created_by, last_modified_by and activity."""
 
     class Meta:
