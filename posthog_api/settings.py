@@ -100,6 +100,14 @@ _database = parse_database_url(DATABASE_URL)
 _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 _database["CONN_HEALTH_CHECKS"] = True
 _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
+# Server-side prepared statements for the statements that bind parameters server-side (the
+# ingestion path; Django's own cursors bind client-side and never prepare): each is parsed and
+# planned once per connection instead of once per batch. Turn off behind a PgBouncer older than
+# 1.21 in transaction mode, which cannot carry prepared statements between server connections.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
+_database.setdefault("OPTIONS", {})["prepare_threshold"] = (
+    2 if DATABASE_PREPARED_STATEMENTS else None
+)
 DATABASES = {"default": _database}
 
 CACHES = {
