@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
@@ -105,9 +106,10 @@ _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 # planned once per connection instead of once per batch. Turn off behind a PgBouncer older than
 # 1.21 in transaction mode, which cannot carry prepared statements between server connections.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
-_database.setdefault("OPTIONS", {})["prepare_threshold"] = (
-    2 if DATABASE_PREPARED_STATEMENTS else None
-)
+_database["OPTIONS"] = {
+    **cast(dict[str, object], _database.get("OPTIONS") or {}),
+    "prepare_threshold": 2 if DATABASE_PREPARED_STATEMENTS else None,
+}
 DATABASES = {"default": _database}
 
 CACHES = {

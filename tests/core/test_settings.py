@@ -51,6 +51,7 @@ def test_debug_is_refused_in_production():
         ({"REDIS_URL": "http://x"}, "REDIS_URL must be a redis://"),
         ({"QUERY_STATEMENT_TIMEOUT_MS": "soon"}, "QUERY_STATEMENT_TIMEOUT_MS must be an integer"),
         ({"CELERY_TASK_SOFT_TIME_LIMIT": "500"}, "CELERY_TASK_SOFT_TIME_LIMIT must be below"),
+        ({"DATABASE_PREPARED_STATEMENTS": "often"}, "DATABASE_PREPARED_STATEMENTS must be a"),
     ],
 )
 def test_bad_values_fail_at_start_with_a_clear_message(env, message):
@@ -58,6 +59,20 @@ def test_bad_values_fail_at_start_with_a_clear_message(env, message):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(("value", "threshold"), [("true", "2"), ("false", "None")])
+def test_prepared_statements_can_be_turned_off_for_pgbouncer(value, threshold):
+    code = "from posthog_api import settings; print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DATABASE_PREPARED_STATEMENTS": value},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == threshold
 
 
 def test_secret_can_come_from_a_file(tmp_path):
