@@ -10,16 +10,19 @@ that key.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.exceptions import ValidationError
 
 from insights.models import DashboardTile
 from insights.models import Insight
+from insights.queries.execution import prepare
 from insights.queries.execution import run_query
 from insights.queries.legacy_filters import insight_query
 from insights.queries.modes import ExecutionMode
 from insights.queries.status import new_status
+from insights.queries.status import status_key
 from posthog_api.models import Team
 
 ALL_MODES = frozenset(mode.value for mode in ExecutionMode)
@@ -96,6 +99,23 @@ def insight_result_fields(
         query_status=response.get("query_status"),
     )
     return fields
+
+
+def result_cache_keys(*, insights: Iterable[Insight], team: Team) -> list[str]:
+    """The Redis keys the result fields of ``insights`` read (result and job status), in a list
+    page's mode (no dashboard, no overrides, no ``client_query_id``): one ``MGET`` reads them
+    all (``cache.read_ahead``). An insight whose query this service cannot run has none."""
+    keys: list[str] = []
+    for insight in insights:
+        query = insight_query(insight.query, insight.filters)
+        if not query:
+            continue
+        try:
+            prepared = prepare(team=team, query=query)
+        except ValidationError:
+            continue
+        keys += [prepared.cache_key, status_key(team.pk, prepared.cache_key)]
+    return keys
 
 
 def _effective_filters(

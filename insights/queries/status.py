@@ -21,6 +21,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from pydantic import BaseModel
 
+from insights.queries.cache import forget_read_ahead
+
 logger = logging.getLogger(__name__)
 
 STATUS_TTL = timedelta(minutes=20)
@@ -88,6 +90,7 @@ def new_status(
 
 def save_status(status: QueryStatus) -> None:
     """Store the status; Redis being down only loses polling, never the query."""
+    forget_read_ahead(_key(status.team_id, status.id))
     try:
         cache.set(_key(status.team_id, status.id), status.model_dump_json(), STATUS_TTL.seconds)
     except Exception:
@@ -104,6 +107,7 @@ def load_status(*, team_id: int, query_id: str) -> QueryStatus | None:
 
 
 def delete_status(*, team_id: int, query_id: str) -> None:
+    forget_read_ahead(_key(team_id, query_id))
     try:
         cache.delete(_key(team_id, query_id))
     except Exception:

@@ -40,8 +40,10 @@ from insights.params import WriteParamsSerializer
 from insights.params import is_restore
 from insights.params import normalise_refresh
 from insights.params import refresh_source
+from insights.queries import cache as result_cache
 from insights.queries.modes import ExecutionMode
 from insights.renderers import CSVRenderer
+from insights.results import result_cache_keys
 from insights.selectors import insight_get
 from insights.selectors import insight_list
 from insights.selectors import my_last_viewed
@@ -153,7 +155,15 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
             **self.get_serializer_context(),
             "refresh": params.validated_data.get("refresh", normalise_refresh(None)),
         }
-        data = serializer_class(page, many=True, context=context).data
+        insights = list(page or [])
+        # Full insights carry results: read every insight's cached result in one MGET.
+        keys = (
+            result_cache_keys(insights=insights, team=self.team)
+            if serializer_class is InsightSerializer
+            else []
+        )
+        with result_cache.read_ahead(keys):
+            data = serializer_class(insights, many=True, context=context).data
         return self.get_paginated_response(data)
 
     @extend_schema(parameters=[InsightRetrieveParamsSerializer])
