@@ -5,9 +5,12 @@
 For each size, loads demo data (``generate_demo_data``, 30 days) into a fresh team, then times,
 alternately in one run and uncached (the engine's runner, no Redis involved):
 
-* (a) a 30-day daily ``$pageview`` total trend, (b) the same with ``dau`` (persons resolved
-  through distinct_id), (c) the total with a ``$browser`` breakdown (top 25 + Other);
-* the hand-written SQL a person would write for the same numbers, run with a plain cursor.
+* (a) a 30-day daily ``$pageview`` total trend, read from the hourly rollup (``total``; the
+  stretch goal is under 50 ms at 10M events) and from the raw events (``total raw``), (b) the
+  same with ``dau`` (persons resolved through distinct_id), (c) the total with a ``$browser``
+  breakdown (top 25 + Other);
+* the hand-written SQL a person would write for the same numbers on the raw events, run with a
+  plain cursor.
 
 It checks both give the same numbers and prints medians and ratios (goal <= 1.25). Then it
 times 200 cached ``GET /insights/<id>/`` against 200 ``GET /api/projects/<id>/`` with the same
@@ -29,6 +32,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -92,21 +96,30 @@ def trend(math: str = "total", breakdown: bool = False) -> dict[str, Any]:
     return {"kind": "InsightVizNode", "source": source}
 
 
-QUERIES = {"total": trend(), "dau": trend("dau"), "breakdown": trend(breakdown=True)}
+# "total" reads the hourly rollup (the stretch goal: under 50 ms at 10M events); "total raw"
+# is the same query with the rollup turned off, computed from the raw events like the others.
+QUERIES = {
+    "total": trend(),
+    "total raw": trend(),
+    "dau": trend("dau"),
+    "breakdown": trend(breakdown=True),
+}
 
 
-def engine_run(team: Team, query: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-    runner = prepare(team=team, query=query).runner
-    started = time.perf_counter()
-    response = runner.calculate()
-    return time.perf_counter() - started, response
+def engine_run(team: Team, name: str, query: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    with override_settings(QUERY_HOURLY_COUNTS=name != "total raw"):
+        runner = prepare(team=team, query=query).runner
+        started = time.perf_counter()
+        response = runner.calculate()
+        return time.perf_counter() - started, response
 
 
 def hand_run(team: Team, name: str, date_from: Any, date_to: Any) -> tuple[float, list[tuple]]:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         params = [team.pk, date_from, date_to]
-        cursor.execute(HAND_SQL[name], [*params, team.pk] if name == "dau" else params)
+        sql = HAND_SQL["total" if name == "total raw" else name]
+        cursor.execute(sql, [*params, team.pk] if name == "dau" else params)
         rows = cursor.fetchall()
     return time.perf_counter() - started, rows
 
@@ -191,9 +204,9 @@ def bench_size(events: int, rounds: int, seed: int) -> None:
                 # Alternate which side runs first, so neither always gets the warmer cache.
                 if round_number % 2:
                     hand_seconds, rows = hand_run(team, name, date_from, date_to)
-                    engine_seconds, response = engine_run(team, query)
+                    engine_seconds, response = engine_run(team, name, query)
                 else:
-                    engine_seconds, response = engine_run(team, query)
+                    engine_seconds, response = engine_run(team, name, query)
                     hand_seconds, rows = hand_run(team, name, date_from, date_to)
                 if round_number == 0:
                     hand_total = float(sum(row[-1] for row in rows))
@@ -209,7 +222,7 @@ def bench_size(events: int, rounds: int, seed: int) -> None:
             engine_median = statistics.median(engine_times)
             hand_median = statistics.median(hand_times)
             print(
-                f"  ({name:9s}) engine {engine_median * 1000:8.1f} ms | hand SQL {hand_median * 1000:8.1f} ms"
+                f"  ({name:9s}) engine {engine_median * 1000:8.1f} ms | hand SQL on raw events {hand_median * 1000:8.1f} ms"
                 f" | ratio {engine_median / hand_median:.2f} (goal <= 1.25) | sum of values {matching:.0f}"
             )
 

@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
 from posthog_api.models import Event
+from posthog_api.models import EventHourlyCount
 from posthog_api.models import Organization
 from posthog_api.models import OrganizationMembership
 from posthog_api.models import Person
@@ -120,4 +121,23 @@ class EventAdmin(admin.ModelAdmin[Event]):
     show_full_result_count = False  # counting a large events table is slow
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EventHourlyCount)
+class EventHourlyCountAdmin(admin.ModelAdmin[EventHourlyCount]):
+    """Read-only: the triggers on the events table keep these rows exact."""
+
+    list_display = ["team_id", "event", "hour", "shard", "count"]
+    list_filter = ["event"]
+    search_fields = ["event"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -134,6 +134,8 @@ ELEMENT_CHAIN_MEMO_MAX_CHARS = env_int("ELEMENT_CHAIN_MEMO_MAX_CHARS", 4_000_000
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "") or ""
 
 QUERY_STATEMENT_TIMEOUT_MS = env_int("QUERY_STATEMENT_TIMEOUT_MS", 60_000, minimum=100)
+# Plain event-count trends read the hourly rollup where it is exact (insights/queries/hourly_counts.py).
+QUERY_HOURLY_COUNTS = env_bool("QUERY_HOURLY_COUNTS", default=True)
 
 # --- Query coalescing (coalescing/) ---------------------------------------------------------------
 # Identical concurrent insight/query requests compute once; see README "Async refresh and coalescing".

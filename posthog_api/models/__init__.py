@@ -1,4 +1,5 @@
 from posthog_api.models.events import Event
+from posthog_api.models.events import EventHourlyCount
 from posthog_api.models.events import Person
 from posthog_api.models.events import PersonDistinctId
 from posthog_api.models.organization import Organization
@@ -10,6 +11,7 @@ from posthog_api.models.user import User
 
 __all__ = [
     "Event",
+    "EventHourlyCount",
     "Organization",
     "OrganizationMembership",
     "Person",

@@ -73,3 +73,32 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} @ {self.timestamp}"
+
+
+class EventHourlyCount(models.Model):
+    """How many events of one name a team has in one UTC hour: a rollup of ``Event``.
+
+    Maintained by statement-level triggers on the events table (migration 0002), so every way
+    events arrive (capture, import, COPY, the ORM) keeps it exact, inside the same transaction:
+    inserted rows are counted per ``(team, event, hour)`` and upserted, deleted rows subtracted.
+    Each database backend adds to its own ``shard`` row, so concurrent ingestion batches never
+    wait on each other's row lock; a count is the sum over shards. Trends of the plain event
+    count read it instead of the raw events (``insights/queries/hourly_counts.py``).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    team_id = models.BigIntegerField()
+    event = models.CharField(max_length=400)
+    hour = models.DateTimeField()
+    shard = models.SmallIntegerField()
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team_id", "event", "hour", "shard"], name="unique_event_hourly_count"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} @ {self.hour}: {self.count}"

@@ -27,6 +27,7 @@ def staff_client(client):
         "/admin/posthog_api/user/",
         "/admin/posthog_api/personalapikey/",
         "/admin/posthog_api/event/",
+        "/admin/posthog_api/eventhourlycount/",
         "/admin/posthog_api/person/",
     ],
 )

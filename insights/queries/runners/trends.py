@@ -15,11 +15,13 @@ from typing import Any
 
 from rest_framework.exceptions import ValidationError
 
+from insights.queries import hourly_counts
 from insights.queries import schema
 from insights.queries.dates import ResolvedRange
 from insights.queries.dates import iso
 from insights.queries.dates import previous_range
 from insights.queries.filters import METADATA_COLUMNS
+from insights.queries.filters import TRUE
 from insights.queries.filters import FilterBuilder
 from insights.queries.filters import Fragment
 from insights.queries.filters import UnsupportedQuery
@@ -315,6 +317,22 @@ class TrendsQueryRunner(DateRangeRunner):
             return self._collect(sql, params)
         if math == "dau" and not builder.needs_person and not cumulative_actors:
             return self._distinct_users(rng, scope, breakdown)
+        if (
+            math == "total"
+            and breakdown is None
+            and not builder.needs_person
+            and all(condition == TRUE for condition in conditions)
+            and hourly_counts.covers(rng)
+        ):
+            sql, params = hourly_counts.counts_sql(
+                team_id=self.team.pk,
+                event=series.event,
+                rng=rng,
+                tz_name=tz_name,
+                week_start_day=self.week_start_day,
+                total_value=self.total_value,
+            )
+            return self._collect(sql, params)
         sql_from, from_params = scope.from_where()
         if self.total_value:
             sql = f"SELECT NULL, {bd_sql}, {value_sql} {sql_from} GROUP BY {group_by}"
