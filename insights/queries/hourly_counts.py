@@ -67,9 +67,10 @@ def counts_sql(
     if event is not None:
         where.append("c.event = %s")
         params.append(event)
-    bucket_sql, bucket_params = ("NULL::timestamp", [])
+    bucket: Fragment = ("NULL::timestamp", [])
     if not total_value:
-        bucket_sql, bucket_params = bucket_expr(rng.interval, tz_name, week_start_day, "c.hour")
+        bucket = bucket_expr(rng.interval, tz_name, week_start_day, "c.hour")
+    bucket_sql, bucket_params = bucket
     sql = (
         f"SELECT {bucket_sql}, '', sum(c.count)::bigint"
         " FROM posthog_api_eventhourlycount c"

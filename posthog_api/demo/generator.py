@@ -318,7 +318,7 @@ def _write_events(
     quotas: list[int],
     first_ts: float,
     now: float,
-    hourly: Counter[tuple[str, int]],
+    hourly: Counter[tuple[str, datetime]],
 ) -> int:
     rng = story.rng
     team = str(story.team_id)
@@ -331,9 +331,10 @@ def _write_events(
             lines: list[str] = []
             for ts, event, distinct_id, props, chain, session_id, person in rows:
                 # Sessions that run past "now" are clamped: the demo has no future events.
-                ts = min(ts, now)
-                hourly[event, int(ts // 3600) * 3600] += 1
-                stamp = _iso(ts)
+                moment = datetime.fromtimestamp(min(ts, now), UTC)
+                # Counted from the stored (microsecond-rounded) instant, not from ``ts``.
+                hourly[event, moment.replace(minute=0, second=0, microsecond=0)] += 1
+                stamp = moment.isoformat()
                 lines.append(
                     f"{_uuid7(rng, ts)}\t{team}\t{event}\t{distinct_id}\t{stamp}\t{stamp}\t"
                     f"{_copy_text(props)}\t{chain}\t{session_id}\t{person}\n"
@@ -411,7 +412,7 @@ def generate_demo_data(
     first_day = end - timedelta(days=days)
     story = _Story(seed=seed, team_id=team.pk)
     quotas = _day_quotas(events=events, days=days, first_day=first_day)
-    hourly: Counter[tuple[str, int]] = Counter()
+    hourly: Counter[tuple[str, datetime]] = Counter()
     with connection.cursor() as cursor:
         # The hourly-count trigger would copy every row into a transition table (spilled to
         # disk, then read back: +45% load time at 1M events), so it is off for this COPY and the
@@ -436,13 +437,13 @@ def generate_demo_data(
     return written
 
 
-def _add_hourly_counts(cursor: Any, *, team_id: int, hourly: Counter[tuple[str, int]]) -> None:
+def _add_hourly_counts(cursor: Any, *, team_id: int, hourly: Counter[tuple[str, datetime]]) -> None:
     keys = sorted(hourly)
     cursor.execute(
         """
         INSERT INTO posthog_api_eventhourlycount (team_id, event, hour, shard, count)
-        SELECT %s, e, to_timestamp(h), 0, c
-        FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) AS t(e, h, c)
+        SELECT %s, e, h, 0, c
+        FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[]) AS t(e, h, c)
         ON CONFLICT (team_id, event, hour, shard)
         DO UPDATE SET count = posthog_api_eventhourlycount.count + EXCLUDED.count
         """,
