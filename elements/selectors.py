@@ -19,7 +19,10 @@ from elements.chain import escape
 from elements.chain import unescape
 from elements.filters import ElementFilterSet
 from elements.models import Element
+from elements.property_filters import Filters
 from elements.property_filters import compile_property_filters
+from insights.queries.filters import Fragment
+from insights.queries.sql import EventScope
 from posthog_api.models import Team
 
 INVALID_REGULAR_EXPRESSION = "2201B"
@@ -52,52 +55,53 @@ def element_list(*, team: Team, filters: dict[str, Any] | None = None) -> QueryS
     return ElementFilterSet(filters or {}, queryset).qs
 
 
-def _with_test_account_filters(properties: Any, team: Team) -> Any:
-    """AND the team's test-account filters onto the request's (each a list or a group)."""
-
-    def as_group(filters: Any) -> Any:
-        return {"type": "AND", "values": filters} if isinstance(filters, list) else filters
-
-    return {
-        "type": "AND",
-        "values": [as_group(properties or []), as_group(team.test_account_filters or [])],
-    }
-
-
 def stats_sql(
     *,
     team: Team,
     event_types: list[str],
     date_from: datetime,
     date_to: datetime,
-    properties: Any,
+    properties: Filters,
     limit: int,
     offset: int,
     sampling_factor: float = 1.0,
     filter_test_accounts: bool = False,
 ) -> tuple[str, list[Any]]:
-    """The stats query: events grouped by (chain, event type), largest count first."""
-    if filter_test_accounts:
-        properties = _with_test_account_filters(properties, team)
-    condition = compile_property_filters(properties)
-    sampling = ""
-    params: list[Any] = [team.id, event_types, date_from, date_to]
+    """The stats query: events grouped by (chain, event type), largest count first.
+
+    ``properties`` are filters parsed by ``parse_property_filters``.
+    """
+    condition = compile_property_filters(properties, team=team, test_accounts=filter_test_accounts)
+    extra_where: list[Fragment] = [
+        ("e.event = ANY(%s)", [event_types]),
+        ("e.elements_chain <> ''", []),
+    ]
     if sampling_factor < 1:
-        sampling = " AND abs(hashtext(e.distinct_id)::bigint) %% %s < %s"
-        params += [_SAMPLING_BUCKETS, int(sampling_factor * _SAMPLING_BUCKETS)]
+        extra_where.append(
+            (
+                "abs(hashtext(e.distinct_id)::bigint) %% %s < %s",
+                [_SAMPLING_BUCKETS, int(sampling_factor * _SAMPLING_BUCKETS)],
+            )
+        )
+    # The engine's scope joins the person (as ``p``) only when a filter reads it.
+    from_where, params = EventScope(
+        team_id=team.id,
+        event=None,
+        ts_from=date_from,
+        ts_to=date_to,
+        conditions=[(condition.sql, condition.params)],
+        needs_person=condition.needs_person,
+        extra_where=extra_where,
+    ).from_where()
     sql = (
-        "SELECT e.elements_chain, e.event, count(*) AS occurrences"
-        " FROM posthog_api_event e"
-        " WHERE e.team_id = %s AND e.event = ANY(%s) AND e.elements_chain <> ''"
-        " AND e.timestamp >= %s AND e.timestamp <= %s"
-        f"{sampling} AND {condition.sql}"
+        f"SELECT e.elements_chain, e.event, count(*) AS occurrences {from_where}"
         " GROUP BY e.elements_chain, e.event"
         # Ties are broken by chain and type so that pages never overlap or skip rows; byte order
         # ("C") because it only has to be stable, and it is much cheaper than the locale's.
         ' ORDER BY occurrences DESC, e.elements_chain COLLATE "C", e.event COLLATE "C"'
         " LIMIT %s OFFSET %s"
     )
-    return sql, [*params, *condition.params, limit, offset]
+    return sql, [*params, limit, offset]
 
 
 def _run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -126,7 +130,7 @@ def element_stats(
     event_types: list[str],
     date_from: datetime,
     date_to: datetime,
-    properties: Any,
+    properties: Filters,
     limit: int,
     offset: int,
     sampling_factor: float = 1.0,

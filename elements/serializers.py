@@ -15,7 +15,9 @@ from elements.dates import parse_date
 from elements.dates import start_of_day
 from elements.models import Element
 from elements.property_filters import PARAM as PROPERTIES_PARAM
+from elements.property_filters import Filters
 from elements.property_filters import compile_property_filters
+from elements.property_filters import parse_property_filters
 from posthog_api.api.model_serializer import ModelSerializer
 from posthog_api.json_values import check_storable
 
@@ -187,19 +189,22 @@ class ElementStatsQuerySerializer(serializers.Serializer[dict[str, Any]]):
             raise serializers.ValidationError(f"offset must be at most {STATS_MAX_OFFSET}")
         return value
 
-    def validate_properties(self, raw: str) -> Any:
+    def validate_properties(self, raw: str) -> Filters:
+        """The JSON filters parsed with the query engine's schema (None when there are none)."""
         if not raw:
-            return []
+            return None
         try:
             parsed = json.loads(raw)
         except (json.JSONDecodeError, RecursionError):
             raise serializers.ValidationError("properties must be valid JSON.") from None
         check_storable(parsed)
         try:
-            compile_property_filters(parsed)  # a bad filter is a 400 here, before any query runs
+            filters = parse_property_filters(parsed)
+            # Compiled once here so that a filter the engine cannot compute is a 400 up front.
+            compile_property_filters(filters, team=self.context["team"])
         except serializers.ValidationError as error:
             raise serializers.ValidationError(error.detail[PROPERTIES_PARAM]) from None  # type: ignore[call-overload]
-        return parsed
+        return filters
 
     def validate_filter_test_accounts(self, raw: str) -> bool:
         # Only the lowercase string "true" turns it on, as in PostHog.

@@ -30,6 +30,12 @@ Fragment = tuple[str, list[Any]]
 TRUE: Fragment = ("TRUE", [])
 
 NUMERIC_RE = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+# NUMERIC_RE for text cast to ``numeric``, bounded so that the cast always fits (at most
+# NUMERIC_CAST_MAX_CHARS characters; exponents up to e99999 and e-9999, far past a float,
+# PostHog's number type): longer text reads as no number, like other non-numeric text, instead
+# of failing the whole query with "value overflows numeric format".
+NUMERIC_CAST_RE = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE](\+?0*[0-9]{1,5}|-0*[0-9]{1,4}))?\s*$"
+NUMERIC_CAST_MAX_CHARS = 1000
 DATE_RE = (
     r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
     r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
@@ -181,18 +187,23 @@ class FilterBuilder:
         return "(" + (" OR " if positive else " AND ").join(parts) + ")", params
 
     def _numeric(self, expr: str, expr_params: list[Any], op: str, values: list[Any]) -> Fragment:
-        number = f"(CASE WHEN {expr} ~ %s THEN ({expr})::numeric END)"
-        number_params = [*expr_params, NUMERIC_RE, *expr_params]
+        number = (
+            f"(CASE WHEN length({expr}) <= {NUMERIC_CAST_MAX_CHARS} AND {expr} ~ %s"
+            f" THEN ({expr})::numeric END)"
+        )
+        number_params = [*expr_params, *expr_params, NUMERIC_CAST_RE, *expr_params]
+        # Bounds are numeric too: an infinite or NaN bound is sent as a float8, and comparing
+        # with a float8 would cast every huge numeric to float8 (an overflow error).
         if op in ("between", "not_between"):
             if len(values) != 2:
                 raise ValidationError({"query": [f"The {op} operator needs a [min, max] value."]})
             low, high = (_number(v) for v in values)
-            sql = f"({number} BETWEEN %s AND %s)"
+            sql = f"({number} BETWEEN %s::numeric AND %s::numeric)"
             if op == "not_between":
-                sql = f"({number} NOT BETWEEN %s AND %s)"
+                sql = f"({number} NOT BETWEEN %s::numeric AND %s::numeric)"
             return sql, [*number_params, low, high]
         symbol = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "min": ">=", "max": "<="}[op]
-        parts = [f"({number} {symbol} %s)" for _ in values]
+        parts = [f"({number} {symbol} %s::numeric)" for _ in values]
         params: list[Any] = []
         for raw in values:
             params.extend([*number_params, _number(raw)])
@@ -224,6 +235,8 @@ class FilterBuilder:
                     {"query": ["Element tag_name filters support exact and is_not only."]}
                 )
             patterns = [f"(^|;){re.escape(v)}(\\.|:|;|$)" for v in values]
+            if not patterns:
+                return TRUE
             sql = "(" + " OR ".join("e.elements_chain ~ %s" for _ in patterns) + ")"
             return (f"(NOT {sql})" if op == "is_not" else sql), patterns
         if item.key == "href":

@@ -171,13 +171,25 @@ def test_out_of_range_values_are_400_not_500(api_client, team, params, attr):
     assert response.json()["attr"] == attr
 
 
-def test_huge_numbers_in_properties_never_overflow(api_client, team):
+@pytest.mark.parametrize(
+    ("operator", "bound", "expected"),
+    [
+        ("gt", 1, ['Buy "now"', "Sign up"]),
+        ("lt", "inf", ['Buy "now"', "Sign up"]),
+        ("lt", 1, []),
+    ],
+)
+def test_huge_numbers_in_properties_never_overflow(api_client, team, operator, bound, expected):
     add_events(team, SIGNUP, properties={"price": "9e99999"})
     add_events(team, BUY, properties={"price": 1e300})
-    properties = json.dumps([{"key": "price", "value": 1, "operator": "gt"}])
+    # Past what PostgreSQL's numeric holds: read as no number, like other non-numeric text.
+    add_events(team, DOCS, properties={"price": "9e999999"})
+    add_events(team, DOCS, properties={"price": "1e-99999"})
+    add_events(team, DOCS, properties={"price": "9" * 140_000})
+    properties = json.dumps([{"key": "price", "value": bound, "operator": operator}])
     response = stats(api_client, team, properties=properties)
     assert response.status_code == 200
-    assert summary(response) == [("$autocapture", 'Buy "now"', 1)]
+    assert sorted(row[1] for row in summary(response)) == expected
 
 
 def test_event_property_filter(api_client, team):
@@ -241,6 +253,33 @@ def test_element_property_filters(api_client, team):
     ]
 
 
+@pytest.mark.parametrize(
+    ("prop_filter", "expected"),
+    [
+        ({"key": "text", "value": 'y "NO', "operator": "icontains"}, ['Buy "now"']),
+        ({"key": "text", "value": 'Buy "now"', "operator": "is_not"}, ["Docs", "Sign up"]),
+        ({"key": "text", "value": ["Docs", 'Buy "now"']}, ['Buy "now"', "Docs"]),
+        ({"key": "text", "value": ['Buy "now"'], "operator": "in"}, ['Buy "now"']),
+        ({"key": "text", "value": ["Docs"], "operator": "not_in"}, ['Buy "now"', "Sign up"]),
+        ({"key": "href", "value": "/docs"}, ["Docs"]),
+        ({"key": "href", "value": "/docs", "operator": "is_not"}, ['Buy "now"', "Sign up"]),
+        ({"key": "href", "value": "^/s", "operator": "regex"}, ["Sign up"]),
+        ({"key": "tag_name", "value": ["a", "button"]}, ['Buy "now"', "Docs", "Sign up"]),
+        ({"key": "tag_name", "value": []}, ['Buy "now"', "Docs", "Sign up"]),
+    ],
+)
+def test_element_filters_compare_plain_text_with_the_escaped_chain(
+    api_client, team, prop_filter, expected
+):
+    add_events(team, SIGNUP)
+    add_events(team, BUY)
+    add_events(team, DOCS)
+    properties = json.dumps([{**prop_filter, "type": "element"}])
+    response = stats(api_client, team, properties=properties)
+    assert response.status_code == 200, response.json()
+    assert sorted(row[1] for row in summary(response)) == expected
+
+
 def test_numeric_comparison_skips_non_numeric_values(api_client, team):
     add_events(team, SIGNUP, properties={"price": 30})
     add_events(team, BUY, properties={"price": "cheap"})
@@ -279,6 +318,63 @@ def test_filter_test_accounts_applies_the_team_filters(api_client, team):
 )
 def test_bad_property_filters_are_400(api_client, team, properties):
     response = stats(api_client, team, properties=properties)
+    assert response.status_code == 400
+    assert response.json()["attr"] == "properties"
+
+
+@pytest.mark.parametrize(
+    ("prop_filter", "detail"),
+    [
+        (
+            {"type": "cohort", "key": "id", "value": 1},
+            "Filtering on cohort properties is not yet supported by this service.",
+        ),
+        (
+            {"type": "hogql", "key": "1 = 1"},
+            "Filtering on hogql properties is not yet supported by this service.",
+        ),
+        (
+            {"type": "session", "key": "$session_duration", "value": 1, "operator": "gt"},
+            "Filtering on session properties is not yet supported by this service.",
+        ),
+        (
+            {"type": "group", "key": "name", "value": "x", "group_type_index": 0},
+            "Filtering on group properties is not yet supported by this service.",
+        ),
+        (
+            {"type": "element", "key": "selector", "value": "a.btn"},
+            "Element selector filters is not yet supported by this service.",
+        ),
+        (
+            {"type": "element", "key": "attr_id", "value": "buy"},
+            "0.key: Input should be 'tag_name', 'text', 'href' or 'selector'",
+        ),
+        ({"type": "nope", "key": "x"}, "0: Unknown property filter type."),
+    ],
+)
+def test_unsupported_filters_are_400_saying_so(api_client, team, prop_filter, detail):
+    response = stats(api_client, team, properties=json.dumps([prop_filter]))
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "validation_error",
+        "code": "invalid_input",
+        "detail": detail,
+        "attr": "properties",
+    }
+
+
+def test_a_date_filter_past_the_supported_range_is_400(api_client, team):
+    prop_filter = {"key": "signed", "value": "-99999999999d", "operator": "is_date_before"}
+    response = stats(api_client, team, properties=json.dumps([prop_filter]))
+    assert response.status_code == 400
+    assert response.json()["attr"] == "properties"
+    assert response.json()["detail"].endswith("is out of the supported date range.")
+
+
+def test_invalid_test_account_filters_are_400(api_client, team):
+    team.test_account_filters = [{"type": "person", "key": "email", "operator": "sounds_like"}]
+    team.save()
+    response = stats(api_client, team, filter_test_accounts="true")
     assert response.status_code == 400
     assert response.json()["attr"] == "properties"
 
@@ -444,12 +540,26 @@ def test_key_without_scope_gets_403_and_read_scope_is_enough(api_client_for, own
             ["Buy", "Sign up"],
         ),
         ({"key": "tag_name", "value": "a", "operator": "is_not", "type": "element"}, ["Buy"]),
+        ({"key": "plan", "value": ["pro", "x"], "operator": "in"}, ["Sign up"]),
+        ({"key": "plan", "value": ["pro"], "operator": "not_in"}, ["Buy", "Docs"]),
+        ({"key": "seats", "value": 5, "operator": "min"}, ["Sign up"]),
+        # As in PostHog, icontains is ILIKE '%value%': % and _ in the value are wildcards.
+        ({"key": "plan", "value": "f_e", "operator": "icontains"}, ["Buy"]),
+        ({"key": "since", "value": "2023-06-01", "operator": "is_date_before"}, ["Sign up"]),
+        ({"key": "since", "value": "2023-06-01", "operator": "is_date_after"}, ["Buy"]),
     ],
 )
 def test_property_operators(api_client, team, prop_filter, expected):
-    add_events(team, SIGNUP, distinct_id="a", properties={"plan": "pro", "seats": 5})
-    add_events(team, BUY, distinct_id="b", properties={"plan": "free", "seats": 1, "trial": True})
-    add_events(team, DOCS, distinct_id="c", properties={"seats": "many"})
+    add_events(
+        team, SIGNUP, distinct_id="a", properties={"plan": "pro", "seats": 5, "since": "2023-01-02"}
+    )
+    add_events(
+        team,
+        BUY,
+        distinct_id="b",
+        properties={"plan": "free", "seats": 1, "trial": True, "since": "2024-01-02T10:00:00Z"},
+    )
+    add_events(team, DOCS, distinct_id="c", properties={"seats": "many", "since": "soon"})
     response = stats(api_client, team, properties=json.dumps([prop_filter]))
     assert response.status_code == 200, response.json()
     texts = sorted(row["elements"][0]["text"].split(" ")[0] for row in response.json()["results"])
