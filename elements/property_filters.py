@@ -18,7 +18,6 @@ that says it is not supported.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +26,6 @@ from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework.exceptions import ValidationError
 
-from elements.chain import escape
 from insights.queries import schema
 from insights.queries.filters import TRUE
 from insights.queries.filters import FilterBuilder
@@ -42,12 +40,6 @@ Filters = list[Any] | schema.PropertyGroupFilterValue | None
 # with the input's keys; only list indexes and lowercase field names are the input's path.
 _FIELD_NAME = re.compile(r"^[a-z_]+$")
 _MAX_PATH_PARTS = 12
-# Element text and href are matched against the chain, where values are written escaped.
-_CHAIN_EQUALITY_OPERATORS = frozenset({None, "exact", "is_not"})
-_CHAIN_CONTAINS_OPERATORS = frozenset({"icontains", "not_icontains"})
-# Synonyms the engine reads as such everywhere but in element text, where its ``not_in`` means
-# "every text is in the list" rather than "no text is".
-_ELEMENT_OPERATOR_SYNONYMS = {"in": "exact", "not_in": "is_not"}
 
 
 @dataclass(frozen=True)
@@ -91,40 +83,6 @@ def parse_property_filters(raw: Any) -> Filters:
     raise _invalid("Properties must be a list of filters or a property group.")
 
 
-def _map_strings(value: Any, transform: Callable[[str], str]) -> Any:
-    if isinstance(value, list):
-        return [transform(item) if isinstance(item, str) else item for item in value]
-    return transform(value) if isinstance(value, str) else value
-
-
-def _like_literal_chain_text(value: str) -> str:
-    # ILIKE reads a backslash as its escape character, so the chain's own backslashes are doubled;
-    # % and _ stay wildcards, as in every other icontains filter (and in PostHog).
-    return escape(value).replace("\\", "\\\\")
-
-
-def _in_chain_form(item: Any) -> Any:
-    """The filters with element text/href values written as the chain stores them.
-
-    A filter value is plain text (``Buy "now"``) while the chain holds ``Buy \\"now\\"``; regexes
-    are left alone, since they are written against the chain. ``in``/``not_in`` become their
-    synonyms ``exact``/``is_not`` (see _ELEMENT_OPERATOR_SYNONYMS).
-    """
-    if isinstance(item, list):
-        return [_in_chain_form(child) for child in item]
-    if isinstance(item, schema.PropertyGroupFilterValue):
-        return item.model_copy(update={"values": [_in_chain_form(v) for v in item.values]})
-    if isinstance(item, schema.ElementPropertyFilter) and item.key in ("text", "href"):
-        operator = _ELEMENT_OPERATOR_SYNONYMS.get(item.operator or "exact", item.operator)
-        value = item.value
-        if operator in _CHAIN_EQUALITY_OPERATORS:
-            value = _map_strings(value, escape)
-        elif operator in _CHAIN_CONTAINS_OPERATORS:
-            value = _map_strings(value, _like_literal_chain_text)
-        return item.model_copy(update={"operator": operator, "value": value})
-    return item
-
-
 def compile_property_filters(
     filters: Filters, *, team: Team, test_accounts: bool = False
 ) -> Condition:
@@ -135,7 +93,7 @@ def compile_property_filters(
         week_start_day=team.week_start_day,
     )
     try:
-        parts = [builder.build(_in_chain_form(filters))]
+        parts = [builder.build(filters)]
         if test_accounts:
             parts.append(builder.build_raw(team.test_account_filters))
     except ValidationError as error:

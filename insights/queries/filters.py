@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework.exceptions import ValidationError
 
+from elements.chain import escape as chain_escape
 from insights.queries import schema
 from insights.queries.dates import parse_date
 
@@ -36,9 +37,18 @@ NUMERIC_RE = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
 # of failing the whole query with "value overflows numeric format".
 NUMERIC_CAST_RE = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE](\+?0*[0-9]{1,5}|-0*[0-9]{1,4}))?\s*$"
 NUMERIC_CAST_MAX_CHARS = 1000
+# Text that PostgreSQL casts to timestamptz without an error: a real calendar day (month
+# lengths, leap years; no year 0000), a time of day, and an offset of at most 15:59.
+_LEAP_YEAR = r"([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+_CALENDAR_DAY = (
+    r"((?!0000)[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+    r"|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+    rf"|{_LEAP_YEAR}-02-29)"
+)
 DATE_RE = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+    rf"^{_CALENDAR_DAY}"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?)?"
+    r"(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?$"
 )
 NEGATIVE_OPERATORS = frozenset({"is_not", "not_icontains", "not_regex", "not_in"})
 METADATA_COLUMNS = {
@@ -239,11 +249,15 @@ class FilterBuilder:
                 return TRUE
             sql = "(" + " OR ".join("e.elements_chain ~ %s" for _ in patterns) + ")"
             return (f"(NOT {sql})" if op == "is_not" else sql), patterns
+        # A chain holds text and href escaped (elements.chain.escape): a filter value is written
+        # the same way before it is compared. ``in``/``not_in`` read as ``exact``/``is_not``.
+        op = ELEMENT_SYNONYMS.get(op, op)
+        value = _in_chain_form(item.value, op)
         if item.key == "href":
             href = ("substring(e.elements_chain from %s)", [_attribute_pattern("href")])
-            return self._compare(href, op, item.value)
+            return self._compare(href, op, value)
         if item.key == "text":
-            inner_sql, inner_params = self._compare(("m.t[1]", []), _positive(op), item.value)
+            inner_sql, inner_params = self._compare(("m.t[1]", []), _positive(op), value)
             exists = (
                 "EXISTS (SELECT 1 FROM regexp_matches(e.elements_chain, %s, 'g') AS m(t)"
                 f" WHERE {inner_sql})"
@@ -261,7 +275,34 @@ def _attribute_pattern(name: str) -> str:
 
 
 def _positive(op: str) -> str:
-    return {"is_not": "exact", "not_icontains": "icontains", "not_regex": "regex"}.get(op, op)
+    return {
+        "is_not": "exact",
+        "not_icontains": "icontains",
+        "not_regex": "regex",
+        "not_in": "in",
+    }.get(op, op)
+
+
+ELEMENT_SYNONYMS = {"in": "exact", "not_in": "is_not"}
+
+
+def _in_chain_form(value: Any, op: str) -> Any:
+    """Element text/href filter values as the chain stores them; regexes are written against
+    the chain already. For ``icontains`` the chain's backslashes are doubled again, since ILIKE
+    reads a backslash as its escape character (``%`` and ``_`` stay wildcards, as in PostHog)."""
+    if op in ("exact", "is_not"):
+        transform = chain_escape
+    elif op in ("icontains", "not_icontains"):
+        transform = _like_chain_text
+    else:
+        return value
+    if isinstance(value, list):
+        return [transform(item) if isinstance(item, str) else item for item in value]
+    return transform(value) if isinstance(value, str) else value
+
+
+def _like_chain_text(text: str) -> str:
+    return chain_escape(text).replace("\\", "\\\\")
 
 
 def _number(raw: Any) -> float:

@@ -637,6 +637,48 @@ def test_element_filters(team: Team) -> None:
         ), filters
 
 
+def test_element_text_and_href_with_quotes_and_backslashes_match_as_written(team: Team) -> None:
+    """The chain stores ``text="Buy \\"now\\""``; a filter says ``Buy "now"``."""
+    from posthog_api.models import Event
+
+    chain = 'button:href="/a\\\\b"nth-child="1"nth-of-type="1"text="Buy \\"now\\""'
+    create_event(team=team, event="$autocapture", distinct_id="x", timestamp="2024-01-01T10:00:00Z")
+    Event.objects.filter(team=team).update(elements_chain=chain)
+    create_event(team=team, event="$autocapture", distinct_id="y", timestamp="2024-01-01T11:00:00Z")
+    series = [{"kind": "EventsNode", "event": "$autocapture"}]
+    window = {"date_from": "2024-01-01", "date_to": "2024-01-01"}
+    for filters, expected in [
+        ([{"type": "element", "key": "text", "value": 'Buy "now"'}], [1]),
+        ([{"type": "element", "key": "text", "operator": "icontains", "value": '"NOW"'}], [1]),
+        ([{"type": "element", "key": "text", "operator": "in", "value": ['Buy "now"']}], [1]),
+        ([{"type": "element", "key": "text", "operator": "not_in", "value": ['Buy "now"']}], [1]),
+        ([{"type": "element", "key": "text", "operator": "not_in", "value": ["Other"]}], [2]),
+        ([{"type": "element", "key": "href", "value": "/a\\b"}], [1]),
+    ]:
+        data = results(team, trends(series=series, dateRange=window, properties=filters))[0]["data"]
+        assert data == expected, filters
+
+
+def test_date_operators_skip_text_that_is_not_a_real_date(team: Team) -> None:
+    for n, signed in enumerate(
+        ["2024-02-31", "0000-01-01", "2023-01-01T10:00:00+99", "2023-05-01"]
+    ):
+        create_event(
+            team=team,
+            event="$pageview",
+            distinct_id=f"d{n}",
+            timestamp="2024-01-01T12:00:00Z",
+            properties={"signed": signed},
+        )
+    source = trends(
+        series=[pageviews()],
+        dateRange={"date_from": "2024-01-01", "date_to": "2024-01-01"},
+        properties=[{"key": "signed", "operator": "is_date_before", "value": "2023-06-01"}],
+    )
+
+    assert results(team, source)[0]["data"] == [1]
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [
