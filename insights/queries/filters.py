@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -251,20 +252,22 @@ class FilterBuilder:
             return (f"(NOT {sql})" if op == "is_not" else sql), patterns
         # A chain holds text and href escaped (elements.chain.escape): a filter value is written
         # the same way before it is compared. ``in``/``not_in`` read as ``exact``/``is_not``.
-        op = ELEMENT_SYNONYMS.get(op, op)
-        value = _in_chain_form(item.value, op)
+        chain_op: str = ELEMENT_SYNONYMS.get(op, op)
+        value = _in_chain_form(item.value, chain_op)
         if item.key == "href":
             href = ("substring(e.elements_chain from %s)", [_attribute_pattern("href")])
-            return self._compare(href, op, value)
+            return self._compare(href, chain_op, value)
         if item.key == "text":
-            inner_sql, inner_params = self._compare(("m.t[1]", []), _positive(op), value)
+            inner_sql, inner_params = self._compare(("m.t[1]", []), _positive(chain_op), value)
             exists = (
                 "EXISTS (SELECT 1 FROM regexp_matches(e.elements_chain, %s, 'g') AS m(t)"
                 f" WHERE {inner_sql})"
             )
             params = [_attribute_pattern("text"), *inner_params]
             return (
-                f"(NOT {exists})" if op in NEGATIVE_OPERATORS or op.startswith("not_") else exists
+                f"(NOT {exists})"
+                if chain_op in NEGATIVE_OPERATORS or chain_op.startswith("not_")
+                else exists
             ), params
         raise UnsupportedQuery("Element selector filters")
 
@@ -290,6 +293,7 @@ def _in_chain_form(value: Any, op: str) -> Any:
     """Element text/href filter values as the chain stores them; regexes are written against
     the chain already. For ``icontains`` the chain's backslashes are doubled again, since ILIKE
     reads a backslash as its escape character (``%`` and ``_`` stay wildcards, as in PostHog)."""
+    transform: Callable[[str], str]
     if op in ("exact", "is_not"):
         transform = chain_escape
     elif op in ("icontains", "not_icontains"):
