@@ -26,12 +26,15 @@ def worker_database_url() -> str:
 
 @pytest.fixture
 def table_lock() -> Iterator[Callable[[], None]]:
-    """Hold an exclusive lock on the events table from our own connection, so engine queries
-    block mid-flight until the returned ``release()`` is called."""
+    """Hold an exclusive lock on the events table and its hourly rollup (which plain-count
+    trends read) from our own connection, so engine queries block mid-flight until the returned
+    ``release()`` is called."""
     conn = psycopg.connect(
         worker_database_url().replace("postgres://", "postgresql://", 1), autocommit=False
     )
-    conn.execute("LOCK TABLE posthog_api_event IN ACCESS EXCLUSIVE MODE")
+    conn.execute(
+        "LOCK TABLE posthog_api_event, posthog_api_eventhourlycount IN ACCESS EXCLUSIVE MODE"
+    )
 
     def release() -> None:
         if not conn.closed:
