@@ -7,7 +7,8 @@ wall-clock datetimes in the team timezone; ``now`` is given the same way.
     parse_date("-1mStart", now=local_now, tz=tz, week_start_day=1).value  # 00:00, 1st of last month
 
 PostHog reads unparseable text as "now"; the engine keeps that (``strict=False``), while request
-parameters pass ``strict=True`` and answer a 400 instead.
+parameters pass ``strict=True`` and answer a 400 instead. A value ``datetime`` cannot hold
+(``-99999999999d``, ``-3000y``) is a ``DateOutOfRange`` either way: it is never "now".
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ RELATIVE_DATE = re.compile(
     r"^(?P<sign>-?)(?P<number>\d*)(?P<unit>[hdwmqysHDWMQY])(?P<pos>Start|End)?$"
 )
 _ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([T ].*)?$")
+
+
+class DateOutOfRange(ValueError):
+    """A date string whose value lies outside what ``datetime`` holds (years 1 to 9999)."""
+
+    def __init__(self, raw: str) -> None:
+        shown = raw if len(raw) <= 64 else f"{raw[:60]}..."
+        super().__init__(f"{shown!r} is out of the supported date range.")
 
 
 @dataclass(frozen=True)
@@ -94,22 +103,22 @@ def parse_date(
 ) -> ParsedDate:
     """A date string (ISO or relative) as a naive local datetime.
 
-    Unparseable text means now, as in PostHog, unless ``strict``: then it is a ValueError, and so
-    is a relative date too far back to compute.
+    Unparseable text means now, as in PostHog, unless ``strict``: then it is a ValueError. A date
+    too far back (or an ISO datetime whose offset moves it past year 1 or 9999) is a
+    ``DateOutOfRange`` in both modes.
     """
     text = raw.strip()
     match = RELATIVE_DATE.match(text)
     if match:
-        number = int(match["number"] or (1 if match["sign"] else 0))
         unit = match["unit"]
         try:
+            # int() also refuses a number of more than 4300 digits (a ValueError).
+            number = int(match["number"] or (1 if match["sign"] else 0))
             value = now - _unit_delta(unit, number)
+            if match["pos"]:
+                value = _snap(value, unit, match["pos"], week_start_day)
         except (OverflowError, ValueError):
-            if strict:
-                raise ValueError(f"{raw!r} is out of the supported date range.") from None
-            raise
-        if match["pos"]:
-            value = _snap(value, unit, match["pos"], week_start_day)
+            raise DateOutOfRange(raw) from None
         return ParsedDate(value=value, relative=True, hour_delta=unit in ("h", "H", "M", "s"))
     if _ISO.match(text):
         try:
@@ -118,7 +127,10 @@ def parse_date(
             parsed = None
         if parsed is not None:
             if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(tz).replace(tzinfo=None)
+                try:
+                    parsed = parsed.astimezone(tz).replace(tzinfo=None)
+                except (OverflowError, ValueError):
+                    raise DateOutOfRange(raw) from None
             return ParsedDate(value=parsed, relative=False, hour_delta=False)
     if strict:
         raise ValueError(f"{raw!r} is not a date, a datetime or a relative date like -7d.")

@@ -10,14 +10,23 @@ Usage::
 
 All arithmetic is on naive local wall-clock values; bounds handed to SQL are made aware in the
 team timezone at the end, so a DST change never shifts a bucket boundary.
+
+A date the arithmetic cannot hold is refused up front, naming the field: the query schema checks
+each date with ``supported_date`` and the compare period with ``compare_period_supported``. Should
+one still overflow here (``"all"`` from an event in year 1), the query is a 400, not a failed
+calculation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from functools import wraps
+from typing import ParamSpec
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -25,14 +34,25 @@ from rest_framework.exceptions import ValidationError
 
 from posthog_api.dates import END_OF_DAY
 from posthog_api.dates import RELATIVE_DATE
+from posthog_api.dates import DateOutOfRange
 from posthog_api.dates import ParsedDate
 from posthog_api.dates import parse_date
 from posthog_api.dates import week_start
 
-__all__ = ["END_OF_DAY", "ParsedDate", "parse_date", "week_start"]
+__all__ = ["END_OF_DAY", "DateOutOfRange", "ParsedDate", "parse_date", "week_start"]
 
 DEFAULT_DATE_FROM_DAYS = 7
 MAX_BUCKETS = 50_000
+UTC = ZoneInfo("UTC")
+# The dates a query may use. The engine moves a bound by at most a day (time zones) and a month
+# (interval buckets, week and month snapping, the end of the last bucket), so a year of margin
+# inside what ``datetime`` holds (1 to 9999) keeps all of that arithmetic from overflowing.
+EARLIEST = datetime(2, 1, 1)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, 999999)
+OUT_OF_RANGE = "The date range is out of the supported date range."
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 INTERVAL_STEP: dict[str, relativedelta] = {
     "minute": relativedelta(minutes=1),
@@ -41,6 +61,59 @@ INTERVAL_STEP: dict[str, relativedelta] = {
     "week": relativedelta(weeks=1),
     "month": relativedelta(months=1),
 }
+
+
+def supported_date(raw: str, *, now: datetime) -> datetime:
+    """``raw`` read at ``now`` (naive UTC), or DateOutOfRange unless it is in years 2 to 9998.
+
+    Unparseable text still means now (PostHog's reading); only a value the engine could not
+    compute with is refused.
+    """
+    value = parse_date(raw, now=now, tz=UTC, week_start_day=None).value
+    if not EARLIEST <= value <= LATEST:
+        raise DateOutOfRange(raw)
+    return value
+
+
+def compare_period_supported(
+    *, date_from: str | None, date_to: str | None, compare_to: str | None, now: datetime
+) -> bool:
+    """Whether the previous period of a supported range stays in years 2 to 9998.
+
+    Read at ``now`` in UTC, as ``previous_range`` computes it to within a day or a month, which
+    the margin around the supported dates covers. ``"all"`` starts at the first event, which only
+    the engine knows: it checks that range when it runs.
+    """
+    if date_from == "all":
+        return True
+    start = (
+        supported_date(date_from, now=now)
+        if date_from
+        else now - timedelta(days=DEFAULT_DATE_FROM_DAYS)
+    )
+    end = supported_date(date_to, now=now) if date_to else now
+    try:
+        if compare_to:
+            shift = start - parse_date(compare_to, now=start, tz=UTC, week_start_day=None).value
+        else:
+            shift = end - start
+        bounds = (start - shift, end - shift)
+    except (OverflowError, DateOutOfRange):
+        return False
+    return all(EARLIEST <= bound <= LATEST for bound in bounds)
+
+
+def _computable(resolve: Callable[P, R]) -> Callable[P, R]:
+    """Date arithmetic past what ``datetime`` holds is a 400 on the query, never a failed run."""
+
+    @wraps(resolve)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return resolve(*args, **kwargs)
+        except (OverflowError, ValueError):
+            raise ValidationError({"query": [OUT_OF_RANGE]}) from None
+
+    return checked
 
 
 def start_of_interval(value: datetime, interval: str, week_start_day: int | None) -> datetime:
@@ -123,6 +196,7 @@ def build_range(
     )
 
 
+@_computable
 def resolve_range(
     *,
     date_from: str | None,
@@ -185,6 +259,7 @@ def resolve_range(
     )
 
 
+@_computable
 def previous_range(
     current: ResolvedRange, *, compare_to: str | None, week_start_day: int | None, now: datetime
 ) -> ResolvedRange:

@@ -9,16 +9,20 @@ Usage::
 Unknown keys inside a known node are kept (the frontend adds display flags faster than any
 schema follows), but an unknown ``kind`` or a value of the wrong type is an error whose DRF
 detail is nested like the input, so the error handler's ``attr`` names the path
-(``query__source__series__0__math``).
+(``query__source__series__0__math``). So is a date the engine cannot compute with
+(``"date_from": "-99999999999d"``); unparseable date text still means now, as in PostHog.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 from typing import Any
 from typing import Literal
+from typing import Self
 
+from django.utils import timezone
 from pydantic import AfterValidator
 from pydantic import BaseModel
 from pydantic import ConfigDict
@@ -27,8 +31,14 @@ from pydantic import Field
 from pydantic import Tag
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
+from pydantic import ValidationInfo
+from pydantic import field_validator
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
 from rest_framework.exceptions import ValidationError
 
+from insights.queries.dates import compare_period_supported
+from insights.queries.dates import supported_date
 from posthog_api.json_values import check_storable
 
 
@@ -142,6 +152,23 @@ def _scalar_or_list(value: Any) -> Any:
 ScalarOrList = Annotated[Any, AfterValidator(_scalar_or_list)]
 
 
+def _utc_now() -> datetime:
+    return timezone.now().replace(tzinfo=None)
+
+
+def _supported_date(value: str | None) -> str | None:
+    """A date the engine can compute with (DateOutOfRange, a ValueError, if not)."""
+    if value is not None and value != "all":
+        supported_date(value, now=_utc_now())
+    return value
+
+
+DateString = Annotated[str | None, AfterValidator(_supported_date)]
+DATE_OPERATORS = frozenset({"is_date_exact", "is_date_before", "is_date_after"})
+# A cross-field error names the input key it is about here (pydantic places it on the model).
+INPUT_PATH = "input_path"
+
+
 # --- property filters -----------------------------------------------------------------------------
 
 
@@ -150,6 +177,15 @@ class PropertyFilterBase(Node):
     operator: PropertyOperator | None = None
     value: ScalarOrList = None
     label: str | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _dates_in_range(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.data.get("operator") in DATE_OPERATORS:
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    _supported_date(str(item))
+        return value
 
 
 class EventPropertyFilter(PropertyFilterBase):
@@ -337,8 +373,8 @@ AnySeries = Annotated[
 
 
 class DateRange(Node):
-    date_from: str | None = None
-    date_to: str | None = None
+    date_from: DateString = None
+    date_to: DateString = None
     explicitDate: bool | None = None
 
 
@@ -363,7 +399,28 @@ class BreakdownFilter(Node):
 
 class CompareFilter(Node):
     compare: bool | None = None
-    compare_to: str | None = None
+    compare_to: DateString = None
+
+
+def _check_compare_period(query: TrendsQuery | StickinessQuery) -> None:
+    """The previous period of a compared range must stay in the supported dates as well."""
+    compare = query.compareFilter
+    if compare is None or not compare.compare:
+        return
+    date_range = query.dateRange or DateRange()
+    if compare_period_supported(
+        date_from=date_range.date_from,
+        date_to=date_range.date_to,
+        compare_to=compare.compare_to,
+        now=_utc_now(),
+    ):
+        return
+    field = "compare_to" if compare.compare_to else "compare"
+    raise PydanticCustomError(
+        "date_out_of_range",
+        "The period compared to is out of the supported date range.",
+        {INPUT_PATH: ("compareFilter", field)},
+    )
 
 
 class FormulaNode(Node):
@@ -416,6 +473,11 @@ class TrendsQuery(InsightQueryBase):
     compareFilter: CompareFilter | None = None
     trendsFilter: TrendsFilter | None = None
 
+    @model_validator(mode="after")
+    def _compare_period(self) -> Self:
+        _check_compare_period(self)
+        return self
+
 
 class StickinessQuery(InsightQueryBase):
     kind: Literal["StickinessQuery"]
@@ -424,6 +486,11 @@ class StickinessQuery(InsightQueryBase):
     intervalCount: int | None = Field(default=None, ge=1)
     compareFilter: CompareFilter | None = None
     stickinessFilter: StickinessFilter | None = None
+
+    @model_validator(mode="after")
+    def _compare_period(self) -> Self:
+        _check_compare_period(self)
+        return self
 
 
 class LifecycleQuery(InsightQueryBase):
@@ -661,6 +728,7 @@ def _error_detail(error: PydanticValidationError) -> dict[str, Any]:
             for part in err["loc"]
             if not (isinstance(part, str) and (part in _TAG_NAMES or _UNION_MEMBER.match(part)))
         ]
+        path.extend(err.get("ctx", {}).get(INPUT_PATH, ()))
         node = detail
         for part in path[:-1]:
             child = node.setdefault(part, {})

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from insights.queries import schema
-from insights.queries.filters import NUMERIC_RE
 from insights.queries.filters import TRUE
 from insights.queries.filters import FilterBuilder
 from insights.queries.filters import Fragment
@@ -52,9 +51,25 @@ def property_text(key: str, property_type: str | None, builder: FilterBuilder) -
     raise UnsupportedQuery(f"Properties of type {property_type!r}")
 
 
-def numeric(expr: Fragment) -> Fragment:
-    sql, params = expr
-    return f"(CASE WHEN {sql} ~ %s THEN ({sql})::float8 END)", [*params, NUMERIC_RE, *params]
+def property_number(key: str, property_type: str | None, builder: FilterBuilder) -> Fragment:
+    """The property as a double precision number (``to_float``): NULL unless it is one.
+
+    A JSON number, or a string of one (``"12.5"``, ``" 7 "``), counts; anything else is ignored
+    like a missing value, and so is a number a double cannot hold (``1e400``, a 400-digit
+    integer, ``"1e-400"``): jsonpath's ``.double()`` in silent mode gives no value instead of
+    failing the whole query with "out of range for type double precision". One read of the
+    property per row, where a regex test before a cast needs two. (PostgreSQL also reads a hex
+    string such as ``"0x10"`` as a number.)
+    """
+    if property_type in ("person", "person_properties"):
+        builder.needs_person = True
+        value = "(p.properties -> %s)"
+    elif property_type in (None, "event", "event_properties"):
+        value = "(e.properties -> %s)"
+    else:
+        raise UnsupportedQuery(f"Properties of type {property_type!r}")
+    # strict: an array is not unwrapped into its first element.
+    return f"(jsonb_path_query_first({value}, 'strict $.double()', '{{}}', true))::float8", [key]
 
 
 @dataclass

@@ -36,7 +36,7 @@ from insights.queries.sql import OTHER_LABEL
 from insights.queries.sql import EventScope
 from insights.queries.sql import bucket_expr
 from insights.queries.sql import events_series
-from insights.queries.sql import numeric
+from insights.queries.sql import property_number
 from insights.queries.sql import property_text
 from insights.queries.sql import series_label
 
@@ -45,6 +45,14 @@ TOTAL_VALUE_DISPLAYS = frozenset(
 )
 QUANTILES = {"median": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 PROPERTY_AGGREGATES = {"sum": "sum", "avg": "avg", "min": "min", "max": "max"}
+# Sums and averages add up values scaled by 2**-600 and scale the result back. A power of two
+# only moves a double's exponent, so results are the same, but neither a sum past the double
+# range nor avg()'s running sum of squares (past values of about 1e154) can overflow and fail
+# the query: a sum past the range is +-Infinity (null in JSON). Values under about 1e-127 lose
+# precision in the scaled sum (they add almost nothing to it).
+SCALED_AGGREGATES = frozenset({"sum", "avg"})
+SCALE = "power(2::float8, 600)"
+SCALED_LIMIT = "power(2::float8, 424)"  # 2**424 * 2**600 = 2**1024, past the largest double
 ACTIVE_WINDOWS = {"weekly_active": timedelta(days=7), "monthly_active": timedelta(days=30)}
 SUPPORTED_MATHS = frozenset(
     {"total", "dau", "weekly_active", "monthly_active", "unique_session"}
@@ -380,13 +388,20 @@ class TrendsQueryRunner(DateRangeRunner):
             return "count(DISTINCT COALESCE(e.session_id, ''))", []
         if math in ACTIVE_WINDOWS:
             return "", []  # a rolling window join, built in _aggregate
-        value_sql, value_params = numeric(
-            property_text(str(series.math_property), series.math_property_type, builder)
+        value_sql, value_params = property_number(
+            str(series.math_property), series.math_property_type, builder
         )
         if math in QUANTILES:
             return (
                 f"COALESCE(percentile_cont(%s) WITHIN GROUP (ORDER BY {value_sql}), 0)",
                 [QUANTILES[math], *value_params],
+            )
+        if math in SCALED_AGGREGATES:
+            scaled = f"{PROPERTY_AGGREGATES[math]}({value_sql} / {SCALE})"
+            return (
+                f"COALESCE(CASE WHEN abs({scaled}) < {SCALED_LIMIT} THEN {scaled} * {SCALE}"
+                f" ELSE sign({scaled}) * 'Infinity'::float8 END, 0)",
+                value_params * 3,
             )
         return f"COALESCE({PROPERTY_AGGREGATES[math]}({value_sql}), 0)", value_params
 
@@ -448,7 +463,7 @@ class TrendsQueryRunner(DateRangeRunner):
             )
             if smoothing and smoothing > 1:
                 data = [
-                    pymath.floor(sum(window) / len(window))
+                    _floor(sum(window) / len(window))
                     for window in (
                         data[max(0, i - smoothing + 1) : i + 1] for i in range(len(data))
                     )
@@ -518,6 +533,14 @@ class TrendsQueryRunner(DateRangeRunner):
                     item["breakdown_value"] = key
                 out.append(item)
         return out
+
+
+def _floor(value: float) -> float:
+    """floor(), as an int only while it fits in 64 bits (JSON cannot carry a larger one)."""
+    if not pymath.isfinite(value):
+        return value
+    floored = pymath.floor(value)
+    return floored if -(2**63) <= floored < 2**63 else float(floored)
 
 
 def _number(value: Any, as_float: bool) -> Any:
