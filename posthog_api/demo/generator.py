@@ -39,7 +39,6 @@ T = TypeVar("T")
 Row = tuple[float, str, str, str, str, str, str]
 
 COPY_CHUNK_ROWS = 20_000
-HOURLY_COUNT_TRIGGER = "event_hourly_count_insert"  # posthog_api/migrations/0002
 EVENT_COLUMNS = (
     "uuid, team_id, event, distinct_id, timestamp, created_at, properties, elements_chain, "
     "session_id, person_id"
@@ -414,14 +413,9 @@ def generate_demo_data(
     quotas = _day_quotas(events=events, days=days, first_day=first_day)
     hourly: Counter[tuple[str, datetime]] = Counter()
     with connection.cursor() as cursor:
-        # The hourly-count trigger would copy every row into a transition table (spilled to
-        # disk, then read back: +45% load time at 1M events), so it is off for this COPY and the
-        # hours are counted here instead. ALTER TABLE holds the events table's exclusive lock
-        # until commit: other writers wait for the load, and none ever sees the trigger off.
-        # (PostgreSQL refuses ALTER TABLE while foreign-key checks of the table are deferred,
-        # so they run at the end of each statement here, and are deferred again afterwards.)
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE posthog_api_event DISABLE TRIGGER {HOURLY_COUNT_TRIGGER}")
+        # COPY counts its hours here (one upsert afterwards) rather than through the per-row
+        # counting trigger of migration 0002, which stands aside while this is on.
+        cursor.execute("SELECT set_config('posthog.hourly_counted', 'on', true)")
         written = _write_events(
             cursor,
             story,
@@ -430,8 +424,7 @@ def generate_demo_data(
             now=end_ts,
             hourly=hourly,
         )
-        cursor.execute(f"ALTER TABLE posthog_api_event ENABLE TRIGGER {HOURLY_COUNT_TRIGGER}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("SELECT set_config('posthog.hourly_counted', 'off', true)")
         _add_hourly_counts(cursor, team_id=team.pk, hourly=hourly)
         _write_persons(cursor, story)
     return written

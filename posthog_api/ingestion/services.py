@@ -18,6 +18,13 @@ from posthog_api.ingestion.persons import PersonBook
 from posthog_api.ingestion.persons import save_persons
 from posthog_api.models import Team
 
+# Transaction-local, read by the counting trigger of migration 0002; reset right after the
+# insert, so that inside a caller's transaction (tests) later inserts are counted again.
+HOURLY_COUNTED = "SELECT set_config('posthog.hourly_counted', %b, true)"
+
+# The events and, in the same statement, their hourly counts (``EventHourlyCount``): only rows
+# actually inserted are counted, so a batch sent twice counts once. Upserted in key order into
+# this backend's shard: concurrent batches never wait on, or deadlock over, a count row.
 INSERT_EVENTS = """
 WITH inserted AS (
 INSERT INTO posthog_api_event
@@ -27,7 +34,13 @@ SELECT u, %b, e, d, ts, %b, p::jsonb, c, s, pid
 FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::timestamptz[], %b::text[], %b::text[],
             %b::text[], %b::uuid[]) AS t(u, e, d, ts, p, c, s, pid)
 ON CONFLICT (team_id, uuid) DO NOTHING
-RETURNING 1
+RETURNING team_id, event, timestamp
+), counted AS (
+INSERT INTO posthog_api_eventhourlycount (team_id, event, hour, shard, count)
+SELECT team_id, event, date_trunc('hour', timestamp, 'UTC'), pg_backend_pid() %% 16, count(*)
+FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+ON CONFLICT (team_id, event, hour, shard)
+DO UPDATE SET count = posthog_api_eventhourlycount.count + EXCLUDED.count
 )
 SELECT count(*) FROM inserted
 """
@@ -120,6 +133,8 @@ def _ingest(
         with server_cursor() as cursor, server_cursor() as committer:
             with raw.pipeline():
                 save_persons(book, cursor)
+                # This statement counts its own rows: the per-row counting trigger stands aside.
+                committer.execute(HOURLY_COUNTED, ["on"])
                 cursor.execute(
                     INSERT_EVENTS,
                     [
@@ -135,6 +150,7 @@ def _ingest(
                         person_ids,
                     ],
                 )
+                committer.execute(HOURLY_COUNTED, ["off"])
                 if own_transaction:
                     # Queued behind the writes: the commit needs no round trip of its own.
                     committer.execute("COMMIT")

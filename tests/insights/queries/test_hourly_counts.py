@@ -92,6 +92,19 @@ def test_a_batch_sent_twice_is_counted_once(api_client: APIClient, team: Team) -
     assert rollup(team) == {("$pageview", datetime(2024, 3, 2, 10, tzinfo=UTC)): 30}
 
 
+def test_inserts_after_a_batch_in_the_same_transaction_are_counted_again(
+    api_client: APIClient, team: Team
+) -> None:
+    """Capture switches the counting trigger off for its own insert only."""
+    batch = {"api_key": team.api_token, "batch": [{"event": "signup", "distinct_id": "a"}]}
+    api_client.post("/batch/", orjson.dumps(batch), content_type="application/json")
+
+    Event.objects.create(team=team, event="signup", distinct_id="b", timestamp=START)
+
+    assert rollup(team) == raw(team)
+    assert sum(rollup(team).values()) == 2
+
+
 def test_demo_data_loaded_with_copy_is_counted(team: Team) -> None:
     generate_demo_data(team=team, events=3_000, seed=5)
 
