@@ -128,6 +128,10 @@ def engine_total(response: dict[str, Any]) -> float:
     return sum(sum(item["data"]) for item in response["results"])
 
 
+def _ratio(value: float) -> str:
+    return f"{value:.2f}" if value >= 0.01 else f"{value:.4f}"
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -223,7 +227,7 @@ def bench_size(events: int, rounds: int, seed: int) -> None:
             hand_median = statistics.median(hand_times)
             print(
                 f"  ({name:9s}) engine {engine_median * 1000:8.1f} ms | hand SQL on raw events {hand_median * 1000:8.1f} ms"
-                f" | ratio {engine_median / hand_median:.2f} (goal <= 1.25) | sum of values {matching:.0f}"
+                f" | ratio {_ratio(engine_median / hand_median)} (goal <= 1.25) | sum of values {matching:.0f}"
             )
 
         insight = insight_create(
