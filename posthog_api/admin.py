@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
+from posthog_api.admin_mixins import ReadOnlyAdminMixin
 from posthog_api.models import Event
 from posthog_api.models import EventHourlyCount
 from posthog_api.models import Organization
@@ -125,19 +126,10 @@ class EventAdmin(admin.ModelAdmin[Event]):
 
 
 @admin.register(EventHourlyCount)
-class EventHourlyCountAdmin(admin.ModelAdmin[EventHourlyCount]):
-    """Read-only: the triggers on the events table keep these rows exact."""
+class EventHourlyCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[EventHourlyCount]):
+    """Kept exact by capture, the demo loader and triggers (migration 0002), never by hand."""
 
     list_display = ["team_id", "event", "hour", "shard", "count"]
     list_filter = ["event"]
     search_fields = ["event"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -41,6 +41,19 @@ def _isolated_redis_namespace(settings: Any) -> Iterator[None]:
 
 
 @pytest.fixture
+def cache_redis_down(settings: Any) -> None:
+    """Point the Django cache (result cache, throttles) at a port nothing listens on."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "posthog_api.redis_cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    cache.close()
+
+
+@pytest.fixture
 def team(db: None) -> Team:
     return make_team(name="Acme")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -95,17 +94,9 @@ def test_insights_with_the_same_query_on_one_page_compute_once(api_client, team,
 
 
 def test_a_page_of_full_insights_still_answers_when_redis_is_down(
-    api_client, team, owner, settings
+    api_client, team, owner, cache_redis_down
 ):
     make_insight(team=team, user=owner, query=trends_query(dateRange={"date_from": "-3d"}))
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "posthog_api.redis_cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
-    cache.close()
 
     response = api_client.get(f"/api/projects/{team.id}/insights/", {"refresh": "blocking"})
 
