@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass
 
 PROJECT_NOT_FOUND = "Project not found."
+# A free-form key in a URL (an insight's id or short_id, a query id): anything but a slash or a
+# NUL, which no key holds and PostgreSQL refuses in a text parameter (a 500 before this).
+KEY_IN_PATH = r"[^/\x00]+"
 
 
 def team_for_user(user: Any, raw_id: str | None) -> Team:

@@ -19,6 +19,7 @@ from insights.queries.async_jobs import current_status
 from insights.queries.execution import run_query
 from insights.queries.modes import ExecutionMode
 from insights.queries.serializers import QueryRequestSerializer
+from posthog_api.routing import KEY_IN_PATH
 from posthog_api.routing import TeamScopedViewSetMixin
 
 ALL_MODES = frozenset(mode.value for mode in ExecutionMode)
@@ -30,7 +31,7 @@ class QueryViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.ViewSe
     coalesce_actions = frozenset({"create"})
     required_scopes = ["query:read"]
     lookup_field = "query_id"
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = KEY_IN_PATH
 
     @extend_schema(
         request=QueryRequestSerializer,

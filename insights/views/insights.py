@@ -60,6 +60,7 @@ from insights.services import insight_update
 from insights.services import insights_viewed_record
 from insights.services.insights import SCOPE as ACTIVITY_SCOPE
 from posthog_api.models import User
+from posthog_api.routing import KEY_IN_PATH
 from posthog_api.routing import TeamScopedViewSetMixin
 
 ACTIVITY_SCOPES = ["activity_log:read"]
@@ -90,7 +91,7 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
     filter_backends = [InsightFilterBackend]
     filterset_class = InsightFilterSet
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]  # type: ignore[list-item]
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = KEY_IN_PATH
 
     @classmethod
     def coalesces(cls, request: HttpRequest, action: str) -> bool:

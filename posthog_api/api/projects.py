@@ -21,6 +21,7 @@ from posthog_api.models import Team
 from posthog_api.permissions import APIScopePermission
 from posthog_api.permissions import IsOrganizationAdmin
 from posthog_api.permissions import check_key_team_access
+from posthog_api.routing import KEY_IN_PATH
 from posthog_api.routing import team_for_user
 from posthog_api.services.organizations import project_create
 
@@ -47,7 +48,7 @@ class ProjectViewSet(
     permission_classes = [IsAuthenticated, APIScopePermission, IsOrganizationAdmin]
     scope_object = "project"
     lookup_url_kwarg = "team_id"
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = KEY_IN_PATH
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Team]:

@@ -366,3 +366,17 @@ def test_unstorable_legacy_filters_are_400(api_client, team, filters, attr):
     assert response.status_code == 400, response.json()
     assert response.json()["attr"] == attr
     assert not Insight.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["%00", "a%00b"])
+def test_a_key_with_a_nul_character_is_404_and_changes_nothing(api_client, team, owner, key):
+    insight = make_insight(team=team, user=owner)
+
+    assert api_client.get(f"/api/projects/{team.id}/insights/{key}/").status_code == 404
+    patched = api_client.patch(
+        f"/api/projects/{team.id}/insights/{key}/", {"name": "x"}, format="json"
+    )
+
+    assert patched.status_code == 404
+    assert patched.json()["code"] == "not_found"
+    assert Insight.objects.get(pk=insight.pk).name == insight.name
