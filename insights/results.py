@@ -17,12 +17,12 @@ from rest_framework.exceptions import ValidationError
 
 from insights.models import DashboardTile
 from insights.models import Insight
+from insights.queries.execution import Prepared
 from insights.queries.execution import prepare
 from insights.queries.execution import run_query
 from insights.queries.legacy_filters import insight_query
 from insights.queries.modes import ExecutionMode
 from insights.queries.status import new_status
-from insights.queries.status import status_key
 from posthog_api.models import Team
 
 ALL_MODES = frozenset(mode.value for mode in ExecutionMode)
@@ -54,7 +54,9 @@ def insight_result_fields(
     dashboard_id: int | None,
     user: Any,
     client_query_id: str | None = None,
+    prepared: Prepared | None = None,
 ) -> dict[str, Any]:
+    """``prepared``: from ``prepare_page``, for an insight of a list page."""
     fields: dict[str, Any] = dict.fromkeys(RESULT_FIELDS)
     fields["timezone"] = team.timezone
     # A filter-only (legacy) insight is computed from its converted filters.
@@ -73,6 +75,7 @@ def insight_result_fields(
             variables_override=variables_override,
             user=user,
             allowed_modes=ALL_MODES,
+            prepared=prepared,
         )
     except ValidationError as exc:
         # A stored query this service cannot run (e.g. a funnel) must not break a list page:
@@ -101,21 +104,21 @@ def insight_result_fields(
     return fields
 
 
-def result_cache_keys(*, insights: Iterable[Insight], team: Team) -> list[str]:
-    """The Redis keys the result fields of ``insights`` read (result and job status), in a list
-    page's mode (no dashboard, no overrides, no ``client_query_id``): one ``MGET`` reads them
-    all (``cache.read_ahead``). An insight whose query this service cannot run has none."""
-    keys: list[str] = []
+def prepare_page(*, insights: Iterable[Insight], team: Team) -> dict[int, Prepared]:
+    """Each insight's query prepared as a list page runs it (no dashboard, no overrides, no
+    ``client_query_id``), keyed by insight id, so the page can read every cached result in one
+    ``MGET`` (``read_keys``) and run each query without preparing it again. An insight whose
+    query this service cannot run is left out (its fields report why)."""
+    prepared: dict[int, Prepared] = {}
     for insight in insights:
         query = insight_query(insight.query, insight.filters)
         if not query:
             continue
         try:
-            prepared = prepare(team=team, query=query)
+            prepared[insight.pk] = prepare(team=team, query=query)
         except ValidationError:
             continue
-        keys += [prepared.cache_key, status_key(team.pk, prepared.cache_key)]
-    return keys
+    return prepared
 
 
 def _effective_filters(

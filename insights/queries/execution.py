@@ -158,6 +158,12 @@ def _patch_custom_names(payload: dict[str, Any], source: dict[str, Any]) -> dict
     return payload
 
 
+def read_keys(prepared: Prepared) -> tuple[str, str]:
+    """The Redis keys a run of ``prepared`` reads first: its cached result and its job status."""
+    query_id = prepared.client_query_id or prepared.cache_key
+    return prepared.cache_key, status_key(prepared.team.pk, query_id)
+
+
 def run_query(
     *,
     team: Team,
@@ -170,17 +176,20 @@ def run_query(
     filters_override: Any = None,
     variables_override: Any = None,
     allowed_modes: frozenset[str] | None = None,
+    prepared: Prepared | None = None,
 ) -> dict[str, Any]:
     """The full response (results + cache fields + ``query_status``) under ``refresh``.
 
     ``variables_override`` only applies to HogQL queries, which this service does not run yet.
+    ``prepared``, when given, is ``prepare()`` of these same arguments, done once already (a list
+    page prepares every insight up front to read their results in one ``MGET``).
     """
     mode = (
         refresh
         if isinstance(refresh, ExecutionMode)
         else execution_mode(refresh, allowed=allowed_modes)
     )
-    prepared = prepare(
+    prepared = prepared or prepare(
         team=team, query=query, client_query_id=client_query_id, filters_override=filters_override
     )
     query_id = client_query_id or prepared.cache_key
@@ -195,7 +204,8 @@ def run_query(
     if mode == ExecutionMode.CALCULATE_ASYNC_ALWAYS:
         return {"results": None, **_fields(prepared, None), "query_status": enqueue()}
 
-    cached, (raw_status,) = cache.read_with(prepared.cache_key, status_key(team.pk, query_id))
+    result_key, job_key = read_keys(prepared)
+    cached, (raw_status,) = cache.read_with(result_key, job_key)
     # Dead-worker aware, as GET /query/<id>/ reports it: a job whose worker died shows as failed.
     running = checked_status(parse_status(raw_status), team_id=team.pk, query_id=query_id)
     pending = running.as_json() if running and not running.complete else None

@@ -235,6 +235,7 @@ class InsightSerializer(InsightBasicSerializer):
                     dashboard_id=context.get("from_dashboard"),
                     user=context["request"].user if context.get("request") else None,
                     client_query_id=context.get("client_query_id"),
+                    prepared=context.get("prepared_page", {}).get(instance.pk),
                 )
             )
         tile = context.get("dashboard_tile")

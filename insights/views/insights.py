@@ -41,9 +41,10 @@ from insights.params import is_restore
 from insights.params import normalise_refresh
 from insights.params import refresh_source
 from insights.queries import cache as result_cache
+from insights.queries.execution import read_keys
 from insights.queries.modes import ExecutionMode
 from insights.renderers import CSVRenderer
-from insights.results import result_cache_keys
+from insights.results import prepare_page
 from insights.selectors import insight_get
 from insights.selectors import insight_list
 from insights.selectors import my_last_viewed
@@ -157,12 +158,12 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
             "refresh": params.validated_data.get("refresh", normalise_refresh(None)),
         }
         insights = list(page or [])
-        # Full insights carry results: read every insight's cached result in one MGET.
-        keys = (
-            result_cache_keys(insights=insights, team=self.team)
-            if serializer_class is InsightSerializer
-            else []
-        )
+        if serializer_class is InsightSerializer:
+            # Full insights carry results: prepare every query once and read every cached result
+            # and job status in one MGET.
+            context["prepared_page"] = prepare_page(insights=insights, team=self.team)
+        prepared = context.get("prepared_page", {}).values()
+        keys = [key for each in prepared for key in read_keys(each)]
         with result_cache.read_ahead(keys):
             data = serializer_class(insights, many=True, context=context).data
         return self.get_paginated_response(data)
