@@ -37,6 +37,7 @@ from posthog.request import batch_post
 
 from bench.server import start_server
 from bench.server import stop_server
+from posthog_api.hourly_counts import SET_COUNTED_SESSION
 from posthog_api.models import Event
 from posthog_api.models import Organization
 from posthog_api.models import Person
@@ -233,12 +234,12 @@ def copy_rows(team: Team, messages: list[dict[str, Any]]) -> float:
     now = datetime.now(UTC)
     with connection.cursor() as cursor:
         # Raw means the events alone: the per-row hourly-counting trigger stands aside.
-        cursor.execute("SELECT set_config('posthog.hourly_counted', 'on', false)")
+        cursor.execute(SET_COUNTED_SESSION, ["on"])
     try:
         return _timed_copy(team, messages, now)
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('posthog.hourly_counted', 'off', false)")
+            cursor.execute(SET_COUNTED_SESSION, ["off"])
 
 
 def _timed_copy(team: Team, messages: list[dict[str, Any]], now: datetime) -> float:

@@ -33,6 +33,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from posthog_api.demo import catalog
+from posthog_api.hourly_counts import SET_COUNTED_LOCAL
+from posthog_api.hourly_counts import add_counts
 from posthog_api.models import Team
 
 T = TypeVar("T")
@@ -415,7 +417,7 @@ def generate_demo_data(
     with connection.cursor() as cursor:
         # COPY counts its hours here (one upsert afterwards) rather than through the per-row
         # counting trigger of migration 0002, which stands aside while this is on.
-        cursor.execute("SELECT set_config('posthog.hourly_counted', 'on', true)")
+        cursor.execute(SET_COUNTED_LOCAL, ["on"])
         written = _write_events(
             cursor,
             story,
@@ -424,7 +426,7 @@ def generate_demo_data(
             now=end_ts,
             hourly=hourly,
         )
-        cursor.execute("SELECT set_config('posthog.hourly_counted', 'off', true)")
+        cursor.execute(SET_COUNTED_LOCAL, ["off"])
         _add_hourly_counts(cursor, team_id=team.pk, hourly=hourly)
         _write_persons(cursor, story)
     return written
@@ -433,12 +435,9 @@ def generate_demo_data(
 def _add_hourly_counts(cursor: Any, *, team_id: int, hourly: Counter[tuple[str, datetime]]) -> None:
     keys = sorted(hourly)
     cursor.execute(
-        """
-        INSERT INTO posthog_api_eventhourlycount (team_id, event, hour, shard, count)
-        SELECT %s, e, h, 0, c
-        FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[]) AS t(e, h, c)
-        ON CONFLICT (team_id, event, hour, shard)
-        DO UPDATE SET count = posthog_api_eventhourlycount.count + EXCLUDED.count
-        """,
+        add_counts(
+            "SELECT %s, e, h, 0, c"
+            " FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[]) AS t(e, h, c)"
+        ),
         [team_id, [e for e, _ in keys], [h for _, h in keys], [hourly[k] for k in keys]],
     )

@@ -12,20 +12,23 @@ from django.conf import settings
 from django.db import connection
 from django.db import transaction
 
+from posthog_api.hourly_counts import SET_COUNTED_LOCAL
+from posthog_api.hourly_counts import add_counts
 from posthog_api.ingestion.db import server_cursor
 from posthog_api.ingestion.parsing import IncomingEvent
 from posthog_api.ingestion.persons import PersonBook
 from posthog_api.ingestion.persons import save_persons
 from posthog_api.models import Team
 
-# Transaction-local, read by the counting trigger of migration 0002; reset right after the
-# insert, so that inside a caller's transaction (tests) later inserts are counted again.
-HOURLY_COUNTED = "SELECT set_config('posthog.hourly_counted', %b, true)"
+# Counted into this backend's shard: concurrent batches never wait on each other's count row.
+_COUNT_INSERTED = add_counts(
+    "SELECT team_id, event, date_trunc('hour', timestamp, 'UTC'), pg_backend_pid() %% 16,"
+    " count(*) FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+)
 
 # The events and, in the same statement, their hourly counts (``EventHourlyCount``): only rows
-# actually inserted are counted, so a batch sent twice counts once. Upserted in key order into
-# this backend's shard: concurrent batches never wait on, or deadlock over, a count row.
-INSERT_EVENTS = """
+# actually inserted are counted, so a batch sent twice counts once.
+INSERT_EVENTS = f"""
 WITH inserted AS (
 INSERT INTO posthog_api_event
     (uuid, team_id, event, distinct_id, timestamp, created_at, properties, elements_chain,
@@ -36,11 +39,7 @@ FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::timestamptz[], %b::text[], %
 ON CONFLICT (team_id, uuid) DO NOTHING
 RETURNING team_id, event, timestamp
 ), counted AS (
-INSERT INTO posthog_api_eventhourlycount (team_id, event, hour, shard, count)
-SELECT team_id, event, date_trunc('hour', timestamp, 'UTC'), pg_backend_pid() %% 16, count(*)
-FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-ON CONFLICT (team_id, event, hour, shard)
-DO UPDATE SET count = posthog_api_eventhourlycount.count + EXCLUDED.count
+{_COUNT_INSERTED}
 )
 SELECT count(*) FROM inserted
 """
@@ -133,8 +132,9 @@ def _ingest(
         with server_cursor() as cursor, server_cursor() as committer:
             with raw.pipeline():
                 save_persons(book, cursor)
-                # This statement counts its own rows: the per-row counting trigger stands aside.
-                committer.execute(HOURLY_COUNTED, ["on"])
+                # This statement counts its own rows: the per-row counting trigger stands aside,
+                # for this insert only (inside a caller's transaction later inserts count again).
+                committer.execute(SET_COUNTED_LOCAL, ["on"])
                 cursor.execute(
                     INSERT_EVENTS,
                     [
@@ -150,7 +150,7 @@ def _ingest(
                         person_ids,
                     ],
                 )
-                committer.execute(HOURLY_COUNTED, ["off"])
+                committer.execute(SET_COUNTED_LOCAL, ["off"])
                 if own_transaction:
                     # Queued behind the writes: the commit needs no round trip of its own.
                     committer.execute("COMMIT")
