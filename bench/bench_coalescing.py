@@ -28,22 +28,18 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import orjson
 from django.core.management import call_command
 from django.db import connection
 
+from bench.setup import bench_project
 from insights.services import insight_create
 from posthog_api.demo import generate_demo_data
 from posthog_api.models import Organization
-from posthog_api.models import OrganizationMembership
 from posthog_api.models import Team
 from posthog_api.models import User
-from posthog_api.services.organizations import membership_add
-from posthog_api.services.organizations import personal_api_key_create
-from posthog_api.services.organizations import project_create
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY_QUERY = {
@@ -169,11 +165,8 @@ def main(argv: list[str]) -> None:
     args, _ = parser.parse_known_args(argv)
 
     call_command("migrate", verbosity=0)
-    organization = Organization.objects.create(name="bench-coalescing")
-    team = project_create(organization=organization, name="bench coalescing")
-    user = User.objects.create_user(email=f"bench-{uuid.uuid4().hex[:8]}@example.com")
-    membership_add(organization=organization, user=user, level=OrganizationMembership.Level.OWNER)
-    _, key = personal_api_key_create(user=user, label="bench", scopes=["insight:read"])
+    project = bench_project("bench-coalescing", scopes=["insight:read"])
+    organization, team, user, key = project.organization, project.team, project.user, project.key
     servers: list[Server] = []
     try:
         started = time.perf_counter()

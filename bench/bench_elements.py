@@ -28,14 +28,9 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from bench.setup import bench_project
 from elements.chain import build_chain
-from posthog_api.models import Organization
-from posthog_api.models import OrganizationMembership
 from posthog_api.models import Team
-from posthog_api.models import User
-from posthog_api.services.organizations import membership_add
-from posthog_api.services.organizations import personal_api_key_create
-from posthog_api.services.organizations import project_create
 
 TAGS = ["a", "button", "span", "div", "li", "img", "input", "label", "svg", "p"]
 WORDS = [
@@ -155,11 +150,8 @@ def main(argv: list[str]) -> None:
     args, _ = parser.parse_known_args(argv)
 
     call_command("migrate", verbosity=0)
-    organization = Organization.objects.create(name="bench-elements")
-    team = project_create(organization=organization, name="bench elements")
-    user = User.objects.create_user(email=f"bench-{uuid.uuid4().hex[:8]}@example.com")
-    membership_add(organization=organization, user=user, level=OrganizationMembership.Level.OWNER)
-    _, key = personal_api_key_create(user=user, label="bench", scopes=["element:read"])
+    project = bench_project("bench-elements", scopes=["element:read"])
+    organization, team, user, key = project.organization, project.team, project.user, project.key
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     try:

@@ -25,7 +25,6 @@ import argparse
 import http.client
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -38,16 +37,11 @@ from rest_framework.test import APIClient
 
 from bench.server import start_server
 from bench.server import stop_server
+from bench.setup import bench_project
 from insights.queries.execution import prepare
 from insights.services import insight_create
 from posthog_api.demo import generate_demo_data
-from posthog_api.models import Organization
-from posthog_api.models import OrganizationMembership
 from posthog_api.models import Team
-from posthog_api.models import User
-from posthog_api.services.organizations import membership_add
-from posthog_api.services.organizations import personal_api_key_create
-from posthog_api.services.organizations import project_create
 
 # The benchmark sends requests back to back on purpose.
 THROTTLES_OFF = {
@@ -181,11 +175,8 @@ def print_latencies(label: str, insight_times: list[float], project_times: list[
 
 
 def bench_size(events: int, rounds: int, seed: int) -> None:
-    organization = Organization.objects.create(name=f"bench-engine-{events}")
-    team = project_create(organization=organization, name=f"bench engine {events}")
-    user = User.objects.create_user(email=f"bench-{uuid.uuid4().hex[:8]}@example.com")
-    membership_add(organization=organization, user=user, level=OrganizationMembership.Level.OWNER)
-    _, key = personal_api_key_create(user=user, label="bench", scopes=["*"])
+    project = bench_project(f"bench-engine-{events}", scopes=["*"])
+    organization, team, user, key = project.organization, project.team, project.user, project.key
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     try:
