@@ -2,7 +2,10 @@
 
 Both count the events they insert themselves and, for that insert only, switch off the per-row
 counting trigger of migration 0002 with the transaction-local ``COUNTED_SETTING``; everything
-else that inserts events is counted by that trigger.
+else that inserts events is counted by that trigger. A bulk load of its own (a COPY of millions of
+rows) must do the same, setting on and then one grouped ``add_counts`` afterwards, as
+``bench/bench_elements.py`` does: row by row, the trigger would upsert the same few count rows
+once per event.
 """
 
 from __future__ import annotations
