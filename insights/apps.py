@@ -7,4 +7,6 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI extension that describes ``query`` with the pydantic models.
+        # Registers the start-up check of INSIGHT_SEARCH_MODE against the database.
+        from insights import checks  # noqa: F401
         from insights import schema_extensions  # noqa: F401

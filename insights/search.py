@@ -13,12 +13,14 @@ otherwise ``trigrams.py`` computes the same numbers in Python over the project's
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case
 from django.db.models import Exists
 from django.db.models import F
@@ -35,6 +37,8 @@ from insights.models import TaggedItem
 from insights.trigrams import similarity
 from insights.trigrams import word_similarity
 
+logger = logging.getLogger(__name__)
+
 MAX_SEARCH_LENGTH = 200
 NAME_THRESHOLD = 0.3
 DESCRIPTION_THRESHOLD = 0.4
@@ -42,16 +46,27 @@ DESCRIPTION_THRESHOLD = 0.4
 _trigram_available: dict[str, bool] = {}
 
 
+def database_has_pg_trgm(conn: BaseDatabaseWrapper) -> bool:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone() is not None
+
+
 def trigram_available() -> bool:
-    """Whether this database has pg_trgm (``INSIGHT_SEARCH_MODE`` = python|trigram forces it)."""
+    """Whether searches run on pg_trgm: ``INSIGHT_SEARCH_MODE`` = python never, auto where the
+    database has the extension, trigram where it has it too (``insights.E001`` stops ``migrate``
+    when it does not; a server started without that check falls back to Python and logs it)."""
     mode = settings.INSIGHT_SEARCH_MODE
-    if mode in ("python", "trigram"):
-        return mode == "trigram"
+    if mode == "python":
+        return False
     name = str(connection.settings_dict.get("NAME"))
     if name not in _trigram_available:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-            _trigram_available[name] = cursor.fetchone() is not None
+        _trigram_available[name] = database_has_pg_trgm(connection)
+        if mode == "trigram" and not _trigram_available[name]:
+            logger.warning(
+                "INSIGHT_SEARCH_MODE=trigram but database %s has no pg_trgm: searching in Python",
+                name,
+            )
     return _trigram_available[name]
 
 
