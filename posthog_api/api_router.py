@@ -30,6 +30,18 @@ team_router.register("query", QueryViewSet, basename="query")
 team_router.register("dashboards", DashboardViewSet, basename="dashboards")
 team_router.register("activity_log", ActivityLogViewSet, basename="activity_log")
 
+# What ``/api/`` lists: top-level resources, then team-scoped ones in the caller's own project.
+API_RESOURCES: dict[str, str] = {
+    "projects": "/api/projects/",
+    "current_user": "/api/users/@me/",
+    **{
+        prefix: f"/api/projects/@current/{prefix}/"
+        for prefix, _viewset, _basename in team_router.projects.registry
+    },
+    "schema": "/api/schema/",
+    "docs": "/api/schema/swagger-ui/",
+}
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("users/<str:user_id>/", CurrentUserView.as_view(), name="users-me"),
     *router.urls,
