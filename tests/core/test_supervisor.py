@@ -67,9 +67,7 @@ def test_a_killed_child_is_started_again_as_a_new_process(supervised, caplog):
 
 def test_a_child_that_keeps_dying_is_restarted_with_doubling_backoff_up_to_the_cap(supervised):
     clock = Clock()
-    worker = Supervised(
-        "worker", lambda: child("raise SystemExit(3)"), clock=clock, max_delay=4.0
-    )
+    worker = Supervised("worker", lambda: child("raise SystemExit(3)"), clock=clock, max_delay=4.0)
     supervised.append(worker)
     waited = []
     for _ in range(4):
