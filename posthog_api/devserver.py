@@ -89,6 +89,7 @@ def main() -> int:
     worker = Supervised(
         "celery worker",
         lambda: subprocess.Popen(worker_command(), start_new_session=True),
+        on_exit=lambda dead: _signal_group(dead, signal.SIGKILL),
     )
     web = subprocess.Popen(web_command(), start_new_session=True)
     stopping = False

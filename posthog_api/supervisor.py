@@ -26,6 +26,8 @@ class Supervised:
     max_delay: float = 30.0
     stable_after: float = 60.0
     clock: Callable[[], float] = time.monotonic
+    # Called with the exited process, e.g. to kill what it left behind (its pool processes).
+    on_exit: Callable[[subprocess.Popen[bytes]], None] | None = None
     process: subprocess.Popen[bytes] = field(init=False)
     restarts: int = field(default=0, init=False)
     _delay: float = field(init=False)
@@ -48,6 +50,8 @@ class Supervised:
             code = self.process.poll()
             if code is None:
                 return
+            if self.on_exit is not None:
+                self.on_exit(self.process)
             if now - self._started_at >= self.stable_after:
                 self._delay = self.initial_delay
             self._restart_at = now + self._delay

@@ -8,7 +8,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -35,8 +37,13 @@ def supervised() -> Iterator[list[Supervised]]:
     yield made
     for each in made:
         if each.process.poll() is None:
-            each.process.kill()
+            if os.getpgid(each.process.pid) == each.process.pid:  # a group of its own: all of it
+                os.killpg(each.process.pid, signal.SIGKILL)
+            else:
+                each.process.kill()
         each.process.wait()
+        if each.process.stdout is not None:
+            each.process.stdout.close()
 
 
 def wait_exit(process: subprocess.Popen[bytes]) -> None:
@@ -100,3 +107,43 @@ def test_backoff_starts_over_once_the_child_had_stayed_up(supervised):
     clock.now += 1.0
     worker.check()
     assert worker.restarts == 4
+
+
+def test_what_a_dead_child_left_behind_in_its_group_is_killed_before_the_restart(supervised):
+    clock = Clock()
+    # The child starts a grandchild (as a Celery worker starts its pool) and prints its pid.
+    code = (
+        "import subprocess, sys, time;"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']);"
+        "print(p.pid, flush=True); time.sleep(60)"
+    )
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, start_new_session=True
+        )
+
+    def kill_group(dead: subprocess.Popen[bytes]) -> None:
+        os.killpg(dead.pid, signal.SIGKILL)
+
+    worker = Supervised("worker", start, clock=clock, on_exit=kill_group)
+    supervised.append(worker)
+    first = worker.process
+    grandchild = int(first.stdout.readline())
+    os.kill(first.pid, signal.SIGKILL)
+    wait_exit(first)
+
+    worker.check()
+
+    # Reaped by its new parent (init) once killed; gone means no /proc entry or a zombie.
+    def gone() -> bool:
+        try:
+            return Path(f"/proc/{grandchild}/stat").read_text().split()[2] == "Z"
+        except FileNotFoundError:
+            return True
+
+    deadline = time.monotonic() + 30
+    while not gone():
+        assert time.monotonic() < deadline, "the grandchild outlived its group's kill"
+        time.sleep(0.05)
+    first.stdout.close()
