@@ -15,21 +15,24 @@ which is why this module, loaded by the master before it forks, sets it.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from posthog_api.env import env_int
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = env_int("WEB_CONCURRENCY", 2, minimum=1)
 worker_class = "gthread"
 threads = 8
 timeout = 120
 accesslog = "-"
 
 # Set before prometheus_client is imported anywhere (it picks its value store at import).
-os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"posthog-metrics-{os.getpid()}")
-)
+_OWN_DIRECTORY = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_DIRECTORY:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="posthog-metrics-")
 
 
 def on_starting(server: Any) -> None:
@@ -38,6 +41,11 @@ def on_starting(server: Any) -> None:
     # Only the files prometheus_client writes: never wipe whatever else an operator pointed us at.
     for stale in directory.glob("*.db"):
         stale.unlink()
+
+
+def on_exit(server: Any) -> None:
+    if _OWN_DIRECTORY:  # the temporary one made for this master: nobody else reads it
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:
