@@ -11,4 +11,7 @@ RUN PRODUCTION=true SECRET_KEY=build-only DATABASE_URL=postgres://build/build RE
 RUN useradd --system --uid 10001 app && chown -R app /app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "posthog_api.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--access-logfile", "-"]
+# Gunicorn's settings (workers, threads, timeouts, the Prometheus multiprocess hooks) are all in
+# posthog_api/gunicorn_conf.py; WEB_CONCURRENCY sets the worker count.
+ENV WEB_CONCURRENCY=4
+CMD ["gunicorn", "-c", "python:posthog_api.gunicorn_conf", "--bind", "0.0.0.0:8000", "posthog_api.wsgi"]

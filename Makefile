@@ -47,7 +47,7 @@ migrate: install
 	$(EMBEDDED) $(BIN)/python manage.py migrate
 
 worker: install
-	$(BIN)/celery -A posthog_api worker -Q default,insights_refresh -l info
+	$(BIN)/celery -A posthog_api worker -Q default,insights_refresh --without-gossip --without-mingle --without-heartbeat -l info
 
 lock:
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock

@@ -1,5 +1,7 @@
-"""``/metrics``: Prometheus exposition of this process's metrics (or all workers' in multiprocess
-mode, when ``PROMETHEUS_MULTIPROC_DIR`` is set for gunicorn)."""
+"""``/metrics``: Prometheus exposition of every gunicorn worker's metrics, summed (multiprocess
+mode, ``PROMETHEUS_MULTIPROC_DIR``, set up by ``posthog_api/gunicorn_conf.py``), or of this
+process alone where that is unset (the test server). Readable with ``METRICS_TOKEN`` or, without
+one, from loopback only (``posthog_api/metrics_access.py``)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,13 @@ from prometheus_client import CollectorRegistry
 from prometheus_client import generate_latest
 from prometheus_client import multiprocess
 
+from posthog_api.metrics_access import metrics_access_denial
+
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
+    denial = metrics_access_denial(request)
+    if denial is not None:
+        return denial
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

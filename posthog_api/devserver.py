@@ -1,6 +1,7 @@
 """``make run``: migrate, ensure the demo data and key, then run a Celery worker and gunicorn.
 
-Ctrl-C (or SIGTERM) stops every child process. Run it under ``python -m posthog_api.embedded``
+The worker is supervised: if it exits it is restarted with backoff (``supervisor.py``) while the
+web server keeps serving. Ctrl-C (or SIGTERM) stops every child process. Run it under ``python -m posthog_api.embedded``
 to get the embedded PostgreSQL and Redis when ``DATABASE_URL`` / ``REDIS_URL`` are unset.
 
 Each child runs in its own process group, so Ctrl-C reaches only this process, which then sends
@@ -12,12 +13,15 @@ still running after the grace period is killed with its whole group, so no worke
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
 from types import FrameType
+
+from posthog_api.supervisor import Supervised
 
 BIND = os.environ.get("BIND", "127.0.0.1:8000")
 
@@ -34,50 +38,60 @@ def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
         os.killpg(child.pid, signum)
 
 
+def worker_command(queues: str = "default,insights_refresh", concurrency: int = 2) -> list[str]:
+    """The Celery worker as ``make run`` and docker-compose run it (the tests run it too).
+
+    Without gossip, mingle and heartbeat: this service uses none of them (no event monitor, no
+    remote revoke), and with celery/kombu 5.7 their steps are what breaks on a broker reconnect
+    (they close their channels after the consumer dropped its connection:
+    ``Error on restarting Gossip: AttributeError``; see README "Celery worker and Redis").
+    """
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "posthog_api",
+        "worker",
+        "-Q",
+        queues,
+        "--concurrency",
+        str(concurrency),
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-l",
+        "INFO",
+    ]
+
+
+def web_command() -> list[str]:
+    """Gunicorn with every setting from ``posthog_api/gunicorn_conf.py``."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:posthog_api.gunicorn_conf",
+        "--bind",
+        BIND,
+        "posthog_api.wsgi",
+    ]
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "posthog_api.settings")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s devserver: %(message)s"
+    )
     _manage("migrate", "--noinput", "-v", "0")
     _manage("ensure_demo", "--events", os.environ.get("DEMO_EVENTS", "20000"))
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "posthog_api",
-                "worker",
-                "-Q",
-                "default,insights_refresh",
-                "--concurrency",
-                "2",
-                "-l",
-                "INFO",
-            ],
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "posthog_api.wsgi",
-                "--bind",
-                BIND,
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "8",
-                "--access-logfile",
-                "-",
-                "--timeout",
-                "120",
-            ],
-            start_new_session=True,
-        ),
-    ]
+    worker = Supervised(
+        "celery worker",
+        lambda: subprocess.Popen(worker_command(), start_new_session=True),
+        on_exit=lambda dead: _signal_group(dead, signal.SIGKILL),
+    )
+    web = subprocess.Popen(web_command(), start_new_session=True)
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -87,8 +101,11 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     print(f"Serving on http://{BIND} (Ctrl-C stops the web server and the worker)", flush=True)
-    while not stopping and all(child.poll() is None for child in children):
+    # A dead worker is restarted (with backoff); a dead web server ends the run.
+    while not stopping and web.poll() is None:
+        worker.check()
         time.sleep(0.2)
+    children = [worker.process, web]
     for child in children:
         _signal_group(child, signal.SIGTERM)
     deadline = time.monotonic() + GRACE_SECONDS

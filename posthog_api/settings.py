@@ -176,12 +176,31 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 330, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses Redis keeps trying to reconnect (backing off) instead of exiting after 100
+# attempts: a long Redis outage must not need someone to restart the workers afterwards.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task still running when the broker connection drops finishes and is acknowledged on the new
+# connection (Redis keeps unacked deliveries in Redis itself). Tasks are idempotent and claim their
+# job (insights/queries/async_jobs.py), so a redelivered copy waits instead of running twice.
+# Explicit because Celery 6 flips the default to cancelling, which would kill running queries.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A message not acked within this many seconds is redelivered (Redis transport).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
 }
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
+
+# --- Metrics (/metrics) ---------------------------------------------------------------------------
+# Prometheus scrapes with ``Authorization: Bearer <METRICS_TOKEN>``. Without a token, only loopback
+# clients may read the metrics (METRICS_ALLOW_LOOPBACK), unless that is turned off too.
+METRICS_TOKEN = env_str("METRICS_TOKEN") or None
+if METRICS_TOKEN is not None and (
+    len(METRICS_TOKEN) < 16 or any(c.isspace() for c in METRICS_TOKEN)
+):
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 16 characters, without spaces.")
+METRICS_ALLOW_LOOPBACK = env_bool("METRICS_ALLOW_LOOPBACK", default=True)
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from posthog_api.devserver import worker_command
 from tests.async_queries.helpers import table_lock  # noqa: F401  (a fixture)
 from tests.async_queries.helpers import worker_database_url
 
@@ -27,23 +27,13 @@ HEARTBEAT_SECONDS = "1.0"
 
 class Worker:
     def __init__(self, env: dict[str, str]) -> None:
+        # The worker exactly as ``make run`` and docker-compose start it, on this test's queue.
+        command = worker_command(env["INSIGHTS_REFRESH_QUEUE"], concurrency=1)
         self.process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "posthog_api",
-                "worker",
-                "-Q",
-                env["INSIGHTS_REFRESH_QUEUE"],
+                *command[: command.index("-l")],
                 "--pool",
                 "prefork",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
                 "-n",
                 f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
                 "-l",

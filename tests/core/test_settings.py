@@ -52,6 +52,9 @@ def test_debug_is_refused_in_production():
         ({"QUERY_STATEMENT_TIMEOUT_MS": "soon"}, "QUERY_STATEMENT_TIMEOUT_MS must be an integer"),
         ({"CELERY_TASK_SOFT_TIME_LIMIT": "500"}, "CELERY_TASK_SOFT_TIME_LIMIT must be below"),
         ({"DATABASE_PREPARED_STATEMENTS": "often"}, "DATABASE_PREPARED_STATEMENTS must be a"),
+        ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be at least 16 characters"),
+        ({"METRICS_TOKEN": "has a space in it, long enough"}, "METRICS_TOKEN must be at least"),
+        ({"METRICS_ALLOW_LOOPBACK": "perhaps"}, "METRICS_ALLOW_LOOPBACK must be a boolean"),
     ],
 )
 def test_bad_values_fail_at_start_with_a_clear_message(env, message):
