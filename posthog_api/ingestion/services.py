@@ -6,7 +6,6 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-import orjson
 import psycopg
 from django.conf import settings
 from django.db import connection
@@ -45,20 +44,12 @@ SELECT count(*) FROM inserted
 """
 
 
-def _json(value: object) -> str:
-    text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    # jsonb rejects the NUL character; drop it rather than fail the whole batch.
-    return text.replace("\\u0000", "") if "\\u0000" in text else text
-
-
 def _involved_distinct_ids(events: list[IncomingEvent]) -> list[str]:
     involved: set[str] = set()
     for event in events:
         involved.add(event.distinct_id)
-        for key in ("$anon_distinct_id", "alias"):
-            other = event.properties.get(key)
-            if isinstance(other, str | int) and not isinstance(other, bool):
-                involved.add(str(other)[:200])
+        if event.other_distinct_id is not None:
+            involved.add(event.other_distinct_id)
     return sorted(involved)
 
 
@@ -164,7 +155,7 @@ def _ingest(
                         [e.event for e in events],
                         [e.distinct_id for e in events],
                         [e.timestamp for e in events],
-                        [_json(e.properties) for e in events],
+                        [e.properties_json for e in events],
                         [e.elements_chain for e in events],
                         [e.session_id for e in events],
                         person_ids,
