@@ -234,7 +234,9 @@ def _parse_event(raw: Any, *, now: datetime, sent_at: datetime | None) -> Incomi
         if join_property
         else None
     )
-    session_id = clean_id(properties.get("$session_id"), "properties__$session_id")
+    session_id = properties.get("$session_id")
+    if session_id is not None:
+        session_id = clean_id(session_id, "properties__$session_id")
 
     elements = properties.pop("$elements", None)
     chain = properties.pop("$elements_chain", None)
@@ -303,20 +305,21 @@ def parse_events(data: Any, *, extra: Mapping[str, str], now: datetime) -> list[
     events = []
     for index, raw in enumerate(raws):
         try:
-            events.append(_parse_event(raw, now=now, sent_at=_own_sent_at(raw, sent_at)))
+            own_sent_at = sent_at
+            if isinstance(raw, dict) and raw.get("sent_at") not in (None, ""):
+                own_sent_at = _own_sent_at(raw["sent_at"])
+            events.append(_parse_event(raw, now=now, sent_at=own_sent_at))
         except _EventError as error:
             attr = f"batch__{index}__{error.field_name}" if is_batch else error.field_name
             raise ValidationError({attr: [error.message]}, code="invalid_payload") from None
     return events
 
 
-def _own_sent_at(raw: Any, batch_value: datetime | None) -> datetime | None:
+def _own_sent_at(value: Any) -> datetime:
     """An event's own ``sent_at`` overrides the batch's, and is held to the same rule."""
-    if not isinstance(raw, dict) or raw.get("sent_at") in (None, ""):
-        return batch_value
-    parsed = parse_datetime(raw["sent_at"])
+    parsed = parse_datetime(value)
     if parsed is None:
-        raise _EventError("sent_at", f"Invalid sent_at {str(raw['sent_at'])[:64]!r}.")
+        raise _EventError("sent_at", f"Invalid sent_at {str(value)[:64]!r}.")
     return parsed
 
 

@@ -79,11 +79,16 @@ def _lock(cursor: psycopg.Cursor[Any], *, team_id: int, distinct_ids: list[str])
     if len(distinct_ids) > MAX_DISTINCT_ID_LOCKS:
         cursor.execute("SELECT pg_advisory_xact_lock(%b::int8)", [team_key])
         return
-    cursor.execute("SELECT pg_advisory_xact_lock_shared(%b::int8)", [team_key])
     keys = sorted({zlib.crc32(d.encode()) - 2**31 for d in distinct_ids})
+    # One statement, as before the team lock existed (the hot path pays no extra one). The id
+    # locks are computed on the rows of the join with the materialised team lock, so the team
+    # lock is always taken first; a cross join is a nested loop, so the ids keep their order.
     cursor.execute(
-        "SELECT count(pg_advisory_xact_lock(%b::int4, k)) FROM unnest(%b::int4[]) AS k",
-        [team_id, keys],
+        """
+        WITH team AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(%b::int8))
+        SELECT count(pg_advisory_xact_lock(%b::int4, k)) FROM team, unnest(%b::int4[]) AS k
+        """,
+        [team_key, team_id, keys],
     )
 
 

@@ -238,7 +238,9 @@ def _post_deep(client: APIClient, body: Any, depth: int) -> Any:
     Written as text: orjson (and the stdlib) cannot serialise what is being tested.
     """
     deep = b'{"a":' * depth + b"1" + b"}" * depth
-    return post_raw(client, "/batch/", orjson.dumps(body).replace(b'"' + DEEP.encode() + b'"', deep))
+    return post_raw(
+        client, "/batch/", orjson.dumps(body).replace(b'"' + DEEP.encode() + b'"', deep)
+    )
 
 
 def test_properties_at_the_depth_limit_are_stored(anonymous_client: APIClient, team: Team) -> None:
