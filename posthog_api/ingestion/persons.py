@@ -2,7 +2,7 @@
 
 The batch's persons are loaded once, every event is applied in order in memory (as PostHog's
 plugin server does per event), and the changes are written back in a few set-based statements.
-Callers hold advisory locks on every distinct_id involved (see ``services.ingest_events``), so two
+Callers hold advisory locks covering every distinct_id involved (see ``services._lock``), so two
 requests never create two persons for one distinct_id.
 
 Rules, as in PostHog:
