@@ -15,6 +15,7 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from dateutil import parser as date_parser
 from rest_framework.exceptions import ValidationError
 
@@ -22,9 +23,19 @@ from posthog_api.ingestion.elements import elements_to_chain
 
 MAX_EVENT_NAME = 200
 MAX_DISTINCT_ID = 200
-MAX_SESSION_ID = 200
 # PostHog treats timestamps this far ahead of the server clock as wrong and uses "now" instead.
 FUTURE_CUTOFF = timedelta(hours=23)
+# How deep an event's properties may nest, counting ``properties`` itself as level 1. It is the
+# depth orjson can serialise (its fixed recursion limit), enforced by serialising the properties
+# here, at parse time, once: the stored text is reused by the insert. (orjson *parses* up to
+# 1,024 levels, so without this a payload between the two was accepted and failed at storage.)
+MAX_PROPERTIES_DEPTH = 254
+# The events whose property names a second distinct id to join with the event's own.
+JOIN_ID_PROPERTY = {
+    "$identify": "$anon_distinct_id",
+    "$create_alias": "alias",
+    "$merge_dangerously": "alias",
+}
 
 
 @dataclass
@@ -37,6 +48,10 @@ class IncomingEvent:
     elements_chain: str
     session_id: str | None
     process_person: bool
+    # ``properties`` as JSON text, as stored (NUL characters dropped).
+    properties_json: str = "{}"
+    # For $identify / $create_alias / $merge_dangerously: the other distinct id, cleaned.
+    other_distinct_id: str | None = None
     set: dict[str, Any] = field(default_factory=dict)
     set_once: dict[str, Any] = field(default_factory=dict)
     unset: list[str] = field(default_factory=list)
@@ -111,40 +126,79 @@ def event_timestamp(raw: Mapping[str, Any], *, now: datetime, sent_at: datetime 
     return result
 
 
+def clean_id(value: Any, field_name: str) -> str | None:
+    """Every id field (``distinct_id``, ``$anon_distinct_id``, ``alias``, ``$session_id``) alike.
+
+    Numbers are stringified; NUL characters (PostgreSQL text cannot hold them) and surrounding
+    whitespace are dropped; the result is cut to 200 characters. None when absent or blank; an
+    object, list or boolean is an error naming the field.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _EventError(field_name, "Must be a string or a number.")
+    return _text(str(value)).strip()[:MAX_DISTINCT_ID] or None
+
+
 def _distinct_id(raw: Mapping[str, Any], properties: Mapping[str, Any]) -> str:
     value = raw.get("distinct_id")
     if value in (None, ""):
         value = raw.get("$distinct_id")
     if value in (None, ""):
         value = properties.get("distinct_id")
-    if value is None or isinstance(value, bool | dict | list):
+    if value is None:
         raise _EventError("distinct_id", "This field is required.")
-    text = _text(str(value)).strip()
-    if not text:
+    text = clean_id(value, "distinct_id")
+    if text is None:
         raise _EventError("distinct_id", "This field may not be blank.")
-    return text[:MAX_DISTINCT_ID]
+    return text
+
+
+def _properties_json(properties: Mapping[str, Any]) -> str:
+    try:
+        text = orjson.dumps(properties, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        # The only failure for decoded JSON is depth; name the property that is too deep.
+        deep = next((k for k in properties if not _serialisable({k: properties[k]})), None)
+        raise _EventError(
+            "properties" if deep is None else f"properties__{deep}",
+            f"Properties may nest at most {MAX_PROPERTIES_DEPTH} levels deep.",
+        ) from None
+    # jsonb rejects the NUL character; drop it rather than fail the whole batch.
+    return text.replace("\\u0000", "") if "\\u0000" in text else text
+
+
+def _serialisable(value: Any) -> bool:
+    try:
+        orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        return False
+    return True
 
 
 def _person_updates(
     raw: Mapping[str, Any], properties: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    # Some SDKs send $set/$set_once next to properties rather than inside them.
+    # Some SDKs send $set/$set_once next to properties rather than inside them; either place is
+    # held to the same rule (an object, or a 400 naming the field).
     for key in ("$set", "$set_once"):
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            raise _EventError(key, f"{key} must be an object.")
         if key not in properties and isinstance(raw.get(key), dict):
             properties[key] = raw[key]
     set_ = properties.get("$set")
     set_once = properties.get("$set_once")
     unset = properties.get("$unset")
     if set_ is not None and not isinstance(set_, dict):
-        raise _EventError("properties", "$set must be an object.")
+        raise _EventError("properties__$set", "$set must be an object.")
     if set_once is not None and not isinstance(set_once, dict):
-        raise _EventError("properties", "$set_once must be an object.")
+        raise _EventError("properties__$set_once", "$set_once must be an object.")
     if isinstance(unset, dict):
         unset = list(unset)
     if unset is not None and not (
         isinstance(unset, list) and all(isinstance(k, str) for k in unset)
     ):
-        raise _EventError("properties", "$unset must be a list of property names.")
+        raise _EventError("properties__$unset", "$unset must be a list of property names.")
     return dict(set_ or {}), dict(set_once or {}), list(unset or [])
 
 
@@ -174,11 +228,25 @@ def _parse_event(raw: Any, *, now: datetime, sent_at: datetime | None) -> Incomi
     timestamp = event_timestamp(raw, now=now, sent_at=sent_at)
     set_, set_once, unset = _person_updates(raw, properties)
 
+    join_property = JOIN_ID_PROPERTY.get(name)
+    other_distinct_id = (
+        clean_id(properties.get(join_property), f"properties__{join_property}")
+        if join_property
+        else None
+    )
+    session_id = properties.get("$session_id")
+    if session_id is not None:
+        session_id = clean_id(session_id, "properties__$session_id")
+
     elements = properties.pop("$elements", None)
     chain = properties.pop("$elements_chain", None)
     if not isinstance(chain, str) or not chain:
-        chain = elements_to_chain(elements) if isinstance(elements, list) else ""
-    session_id = properties.get("$session_id")
+        if isinstance(elements, list):
+            # Not stored, but turned into the chain: held to the same depth limit.
+            _properties_json({"$elements": elements})
+            chain = elements_to_chain(elements)
+        else:
+            chain = ""
     properties.pop("distinct_id", None)
     properties.pop("token", None)
     return IncomingEvent(
@@ -188,10 +256,10 @@ def _parse_event(raw: Any, *, now: datetime, sent_at: datetime | None) -> Incomi
         timestamp=timestamp,
         properties=properties,
         elements_chain=_text(chain),
-        session_id=_text(str(session_id))[:MAX_SESSION_ID]
-        if session_id not in (None, "")
-        else None,
+        session_id=session_id,
         process_person=properties.get("$process_person_profile") is not False,
+        properties_json=_properties_json(properties),
+        other_distinct_id=other_distinct_id,
         set=set_,
         set_once=set_once,
         unset=unset,
@@ -236,15 +304,23 @@ def parse_events(data: Any, *, extra: Mapping[str, str], now: datetime) -> list[
     sent_at = batch_sent_at(data, extra)
     events = []
     for index, raw in enumerate(raws):
-        own_sent_at = sent_at
-        if isinstance(raw, dict) and raw.get("sent_at") not in (None, ""):
-            own_sent_at = parse_datetime(raw["sent_at"])
         try:
+            own_sent_at = sent_at
+            if isinstance(raw, dict) and raw.get("sent_at") not in (None, ""):
+                own_sent_at = _own_sent_at(raw["sent_at"])
             events.append(_parse_event(raw, now=now, sent_at=own_sent_at))
         except _EventError as error:
             attr = f"batch__{index}__{error.field_name}" if is_batch else error.field_name
             raise ValidationError({attr: [error.message]}, code="invalid_payload") from None
     return events
+
+
+def _own_sent_at(value: Any) -> datetime:
+    """An event's own ``sent_at`` overrides the batch's, and is held to the same rule."""
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise _EventError("sent_at", f"Invalid sent_at {str(value)[:64]!r}.")
+    return parsed
 
 
 def find_token(data: Any, extra: Mapping[str, str]) -> str | None:

@@ -63,18 +63,29 @@ def read_body(request: HttpRequest) -> bytes:
 
 
 def gunzip(raw: bytes) -> bytes:
-    """Decompress with a cap, so a small gzip bomb cannot exhaust memory."""
+    """Decompress with a cap, so a small gzip bomb cannot exhaust memory.
+
+    Concatenated gzip members are valid gzip and are all read; anything else after the last
+    member is refused, as is a truncated stream: the body must be exactly what was compressed.
+    """
     limit = max_payload_bytes()
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = decompressor.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise malformed(f"invalid gzip data ({exc}).") from None
-    if len(out) > limit or decompressor.unconsumed_tail:
-        raise _too_large()
-    if not decompressor.eof:
-        raise malformed("invalid gzip data (truncated).")
-    return out
+    out = b""
+    rest = raw
+    while True:
+        decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            out += decompressor.decompress(rest, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise malformed(f"invalid gzip data ({exc}).") from None
+        if len(out) > limit or decompressor.unconsumed_tail:
+            raise _too_large()
+        if not decompressor.eof:
+            raise malformed("invalid gzip data (truncated).")
+        rest = decompressor.unused_data
+        if not rest:
+            return out
+        if not rest.startswith(GZIP_MAGIC):
+            raise malformed("invalid gzip data (trailing bytes after the compressed data).")
 
 
 def _parse_json(raw: bytes) -> Any:

@@ -2,7 +2,7 @@
 
 The batch's persons are loaded once, every event is applied in order in memory (as PostHog's
 plugin server does per event), and the changes are written back in a few set-based statements.
-Callers hold advisory locks on every distinct_id involved (see ``services.ingest_events``), so two
+Callers hold advisory locks covering every distinct_id involved (see ``services._lock``), so two
 requests never create two persons for one distinct_id.
 
 Rules, as in PostHog:
@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 import psycopg
 
+from posthog_api.ingestion.parsing import JOIN_ID_PROPERTY
 from posthog_api.ingestion.parsing import IncomingEvent
 
 logger = logging.getLogger(__name__)
@@ -171,13 +172,8 @@ class PersonBook:
             return (
                 existing.uuid if existing else personless_person_id(self.team_id, event.distinct_id)
             )
-        if event.event == "$identify":
-            other = event.properties.get("$anon_distinct_id")
-            record = self._join(event, other, dangerous=False)
-        elif event.event == "$create_alias":
-            record = self._join(event, event.properties.get("alias"), dangerous=False)
-        elif event.event == "$merge_dangerously":
-            record = self._join(event, event.properties.get("alias"), dangerous=True)
+        if event.event in JOIN_ID_PROPERTY:
+            record = self._join(event, dangerous=event.event == "$merge_dangerously")
         else:
             record = self.get(event.distinct_id) or self._create(
                 [event.distinct_id], created_at=event.timestamp, identified=False
@@ -185,20 +181,20 @@ class PersonBook:
         self._update_properties(record, event)
         return record.uuid
 
-    def _join(self, event: IncomingEvent, other_id: Any, *, dangerous: bool) -> PersonRecord:
+    def _join(self, event: IncomingEvent, *, dangerous: bool) -> PersonRecord:
         into_id = event.distinct_id
+        # Both ids were cleaned alike by parsing (``clean_id``).
+        other_id = event.other_distinct_id
         if (
-            not isinstance(other_id, str | int)
-            or isinstance(other_id, bool)
-            or str(other_id) == into_id
-            or str(other_id).strip().lower() in ILLEGAL_MERGE_IDS
-            or into_id.strip().lower() in ILLEGAL_MERGE_IDS
+            other_id is None
+            or other_id == into_id
+            or other_id.lower() in ILLEGAL_MERGE_IDS
+            or into_id.lower() in ILLEGAL_MERGE_IDS
         ):
             record = self.get(into_id) or self._create(
                 [into_id], created_at=event.timestamp, identified=False
             )
             return record
-        other_id = str(other_id)[:200]
         into = self.get(into_id)
         other = self.get(other_id)
         if other is not None and into is None:

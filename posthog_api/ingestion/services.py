@@ -6,7 +6,6 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-import orjson
 import psycopg
 from django.conf import settings
 from django.db import connection
@@ -45,34 +44,51 @@ SELECT count(*) FROM inserted
 """
 
 
-def _json(value: object) -> str:
-    text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    # jsonb rejects the NUL character; drop it rather than fail the whole batch.
-    return text.replace("\\u0000", "") if "\\u0000" in text else text
-
-
 def _involved_distinct_ids(events: list[IncomingEvent]) -> list[str]:
     involved: set[str] = set()
     for event in events:
         involved.add(event.distinct_id)
-        for key in ("$anon_distinct_id", "alias"):
-            other = event.properties.get(key)
-            if isinstance(other, str | int) and not isinstance(other, bool):
-                involved.add(str(other)[:200])
+        if event.other_distinct_id is not None:
+            involved.add(event.other_distinct_id)
     return sorted(involved)
 
 
-def _lock(cursor: psycopg.Cursor[Any], *, team_id: int, distinct_ids: list[str]) -> None:
-    """Take transaction-scoped advisory locks on every distinct_id the batch touches.
+# A batch touching more distinct ids than this locks its whole team instead (one lock, exclusive),
+# so no batch can fill PostgreSQL's shared lock table (max_locks_per_transaction x connections,
+# ~6,400 entries by default, shared by every tenant). Normal batches (100 events, up to ~200 ids
+# with identifies) stay under it and keep running alongside each other.
+MAX_DISTINCT_ID_LOCKS = 256
+# The team lock is keyed by one bigint (PostgreSQL's advisory key space apart from the
+# (int4, int4) keys of the per-id locks and of the async-query slots); the namespace sits in the
+# high half.
+_TEAM_LOCK_NAMESPACE = 0x494E4753 << 32
 
-    Locks are taken in a fixed (sorted) order so concurrent batches cannot deadlock; two
-    requests for the same new user therefore never create two persons. The person lookup is a
-    separate, later statement so that its snapshot sees whatever the lock holder committed.
+
+def _lock(cursor: psycopg.Cursor[Any], *, team_id: int, distinct_ids: list[str]) -> None:
+    """Take the transaction-scoped advisory locks that serialise person writes for these ids.
+
+    Every batch first takes its team's lock: shared when it locks its distinct ids one by one,
+    exclusive when it has more than ``MAX_DISTINCT_ID_LOCKS`` of them (it then excludes every
+    other batch of the team and needs no per-id lock). A batch therefore holds at most
+    ``MAX_DISTINCT_ID_LOCKS + 1`` locks. The team lock always comes first and the id locks in
+    sorted order, so concurrent batches cannot deadlock, and two requests for the same new user
+    never create two persons. The person lookup is a separate, later statement so that its
+    snapshot sees whatever the lock holders committed.
     """
+    team_key = _TEAM_LOCK_NAMESPACE | team_id
+    if len(distinct_ids) > MAX_DISTINCT_ID_LOCKS:
+        cursor.execute("SELECT pg_advisory_xact_lock(%b::int8)", [team_key])
+        return
     keys = sorted({zlib.crc32(d.encode()) - 2**31 for d in distinct_ids})
+    # One statement, as before the team lock existed (the hot path pays no extra one). The id
+    # locks are computed on the rows of the join with the materialised team lock, so the team
+    # lock is always taken first; a cross join is a nested loop, so the ids keep their order.
     cursor.execute(
-        "SELECT count(pg_advisory_xact_lock(%b::int4, k)) FROM unnest(%b::int4[]) AS k",
-        [team_id, keys],
+        """
+        WITH team AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(%b::int8))
+        SELECT count(pg_advisory_xact_lock(%b::int4, k)) FROM team, unnest(%b::int4[]) AS k
+        """,
+        [team_key, team_id, keys],
     )
 
 
@@ -144,7 +160,7 @@ def _ingest(
                         [e.event for e in events],
                         [e.distinct_id for e in events],
                         [e.timestamp for e in events],
-                        [_json(e.properties) for e in events],
+                        [e.properties_json for e in events],
                         [e.elements_chain for e in events],
                         [e.session_id for e in events],
                         person_ids,

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from rest_framework.test import APIClient
 
+from posthog_api.ingestion.parsing import MAX_PROPERTIES_DEPTH
 from posthog_api.models import Event
 from posthog_api.models import Person
 from posthog_api.models import Team
@@ -61,6 +62,25 @@ def test_bad_gzip_is_400(anonymous_client: APIClient, team: Team) -> None:
     _assert_nothing_stored()
 
 
+def test_gzip_with_trailing_bytes_is_400(anonymous_client: APIClient, team: Team) -> None:
+    raw = gzip.compress(orjson.dumps(batch(team, GOOD))) + b"junk"
+    body = _error(
+        post_raw(anonymous_client, "/batch/", raw, HTTP_CONTENT_ENCODING="gzip"),
+        400,
+        "invalid_payload",
+    )
+    assert "trailing" in body["detail"]
+    _assert_nothing_stored()
+
+
+def test_concatenated_gzip_members_are_one_body(anonymous_client: APIClient, team: Team) -> None:
+    raw = orjson.dumps(batch(team, GOOD))
+    members = gzip.compress(raw[:10]) + gzip.compress(raw[10:])
+    response = post_raw(anonymous_client, "/batch/", members, HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 200, response.content
+    assert Event.objects.filter(team=team).count() == 1
+
+
 def test_bad_base64_is_400(anonymous_client: APIClient, team: Team) -> None:
     response = post_raw(
         anonymous_client,
@@ -108,7 +128,26 @@ def test_a_token_with_a_nul_character_is_401(anonymous_client: APIClient, team: 
         ({"event": "x", "distinct_id": "u2", "timestamp": "yesterday-ish"}, "batch__1__timestamp"),
         ({"event": "x", "distinct_id": "u2", "uuid": "not-a-uuid"}, "batch__1__uuid"),
         ({"event": "x", "distinct_id": "u2", "properties": ["a"]}, "batch__1__properties"),
-        ({"event": "x", "distinct_id": "u2", "properties": {"$set": "a"}}, "batch__1__properties"),
+        (
+            {"event": "x", "distinct_id": "u2", "properties": {"$set": "a"}},
+            "batch__1__properties__$set",
+        ),
+        ({"event": "x", "distinct_id": "u2", "$set": "a"}, "batch__1__$set"),
+        ({"event": "x", "distinct_id": "u2", "$set_once": ["a"]}, "batch__1__$set_once"),
+        ({"event": "x", "distinct_id": "u2", "sent_at": "garbage"}, "batch__1__sent_at"),
+        ({"event": "x", "distinct_id": {"id": 1}}, "batch__1__distinct_id"),
+        (
+            {"event": "$identify", "distinct_id": "u2", "properties": {"$anon_distinct_id": [1]}},
+            "batch__1__properties__$anon_distinct_id",
+        ),
+        (
+            {"event": "$create_alias", "distinct_id": "u2", "properties": {"alias": True}},
+            "batch__1__properties__alias",
+        ),
+        (
+            {"event": "x", "distinct_id": "u2", "properties": {"$session_id": {"a": 1}}},
+            "batch__1__properties__$session_id",
+        ),
         ("just a string", "batch__1__event"),
         (
             {
@@ -188,3 +227,62 @@ def test_nul_characters_do_not_break_the_batch(anonymous_client: APIClient, team
         "u1",
         "vw",
     )
+
+
+DEEP = "__deep__"
+
+
+def _post_deep(client: APIClient, body: Any, depth: int) -> Any:
+    """Post ``body`` with its ``DEEP`` placeholder replaced by objects nesting ``depth`` levels.
+
+    Written as text: orjson (and the stdlib) cannot serialise what is being tested.
+    """
+    deep = b'{"a":' * depth + b"1" + b"}" * depth
+    return post_raw(
+        client, "/batch/", orjson.dumps(body).replace(b'"' + DEEP.encode() + b'"', deep)
+    )
+
+
+def test_properties_at_the_depth_limit_are_stored(anonymous_client: APIClient, team: Team) -> None:
+    event = {"event": "deep", "distinct_id": "u2", "properties": {"k": DEEP}}
+    response = _post_deep(anonymous_client, batch(team, event), MAX_PROPERTIES_DEPTH - 1)
+    assert response.status_code == 200, response.content
+    assert Event.objects.filter(team=team, event="deep").exists()
+
+
+@pytest.mark.parametrize("depth", [MAX_PROPERTIES_DEPTH + 1, 600, 1000])
+def test_properties_deeper_than_the_limit_are_400(
+    anonymous_client: APIClient, team: Team, depth: int
+) -> None:
+    event = {"event": "deep", "distinct_id": "u2", "properties": {"k": DEEP}}
+    body = _error(
+        _post_deep(anonymous_client, batch(team, GOOD, event), depth - 1),
+        400,
+        "invalid_payload",
+        "batch__1__properties__k",
+    )
+    assert str(MAX_PROPERTIES_DEPTH) in body["detail"]
+    _assert_nothing_stored()
+
+
+def test_a_too_deep_top_level_set_is_400(anonymous_client: APIClient, team: Team) -> None:
+    event = {"event": "deep", "distinct_id": "u2", "$set": {"k": DEEP}}
+    _error(
+        _post_deep(anonymous_client, batch(team, GOOD, event), MAX_PROPERTIES_DEPTH - 1),
+        400,
+        "invalid_payload",
+        "batch__1__properties__$set",
+    )
+    _assert_nothing_stored()
+
+
+def test_too_deep_elements_are_400(anonymous_client: APIClient, team: Team) -> None:
+    element = {"tag_name": "a", "attr__x": DEEP}
+    event = {"event": "$autocapture", "distinct_id": "u2", "properties": {"$elements": [element]}}
+    _error(
+        _post_deep(anonymous_client, batch(team, GOOD, event), MAX_PROPERTIES_DEPTH - 2),
+        400,
+        "invalid_payload",
+        "batch__1__properties__$elements",
+    )
+    _assert_nothing_stored()

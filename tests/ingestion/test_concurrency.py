@@ -45,3 +45,32 @@ def test_concurrent_batches_create_one_person_per_distinct_id(team: Team) -> Non
     assert errors == []
     assert Person.objects.filter(team=team).count() == 20
     assert PersonDistinctId.objects.filter(team=team).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_and_a_small_batch_for_the_same_new_user_create_one_person(team: Team) -> None:
+    # The large batch has more distinct ids than are locked one by one; the small one fewer.
+    large = [{"event": "e", "distinct_id": f"other-{n}"} for n in range(1_000)]
+    large.append({"event": "e", "distinct_id": "shared", "properties": {"$set": {"by": "large"}}})
+    small = [{"event": "e", "distinct_id": "shared", "properties": {"$set": {"by": "small"}}}]
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def send(raw: list[dict[str, object]]) -> None:
+        try:
+            events = parse_events(raw, extra={}, now=timezone.now())
+            barrier.wait()
+            ingest_events(team=team, events=events, now=timezone.now())
+        except BaseException as error:  # reported to the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(raw,)) for raw in (large, small, large, small)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert PersonDistinctId.objects.filter(team=team, distinct_id="shared").count() == 1
+    assert Person.objects.filter(team=team).count() == 1_001

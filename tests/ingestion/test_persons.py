@@ -252,3 +252,28 @@ def test_persons_are_per_team(anonymous_client: APIClient, team: Team) -> None:
     )
     assert person_of(team, "u1").properties == {"mine": True}
     assert person_of(other, "u1").properties == {"other": True}
+
+
+@pytest.mark.parametrize(
+    ("event", "other_key"),
+    [("$identify", "$anon_distinct_id"), ("$create_alias", "alias")],
+)
+def test_nul_characters_in_the_other_id_are_dropped_like_in_distinct_id(
+    anonymous_client: APIClient, team: Team, event: str, other_key: str
+) -> None:
+    send(anonymous_client, team, {"event": "a", "distinct_id": "anon-1"})
+    send(
+        anonymous_client,
+        team,
+        {"event": event, "distinct_id": "user\u00001", "properties": {other_key: " anon\u0000-1"}},
+    )
+    assert person_of(team, "user1") == person_of(team, "anon-1")
+    assert PersonDistinctId.objects.filter(team=team).count() == 2
+
+
+def test_a_numeric_anon_id_joins_like_a_numeric_distinct_id(
+    anonymous_client: APIClient, team: Team
+) -> None:
+    send(anonymous_client, team, {"event": "a", "distinct_id": 12345})
+    send(anonymous_client, team, identify("user-1", 12345))  # type: ignore[arg-type]
+    assert person_of(team, "user-1") == person_of(team, "12345")
