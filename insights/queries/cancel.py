@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from insights.queries.async_jobs import cancel_async_query
+from insights.queries.enqueue import cancel_async_query
 from insights.queries.db import application_name
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from tests.async_queries.helpers import table_lock  # noqa: F401  (a fixture)
 from tests.async_queries.helpers import worker_database_url
@@ -23,6 +24,9 @@ from tests.async_queries.helpers import worker_database_url
 ROOT = Path(__file__).resolve().parents[2]
 # Three missed beats (3 s) mark a worker dead: short for the tests, long enough for a loaded CI box.
 HEARTBEAT_SECONDS = "1.0"
+# A job whose worker died is failed once no other worker took it over this long after a poll
+# noticed: above the claim's three heartbeats, so a redelivery always gets its chance first.
+PICKUP_TIMEOUT_SECONDS = "5.0"
 
 
 class Worker:
@@ -103,6 +107,7 @@ def celery_worker(settings: Any, transactional_db: None) -> Iterator[Callable[[]
     queue = f"insights_refresh.{settings.REDIS_KEY_PREFIX}"
     settings.INSIGHTS_REFRESH_QUEUE = queue
     settings.QUERY_ASYNC_HEARTBEAT_SECONDS = float(HEARTBEAT_SECONDS)
+    settings.QUERY_PICKUP_TIMEOUT_SECONDS = float(PICKUP_TIMEOUT_SECONDS)
     env = {
         **os.environ,
         "TESTING": "1",
@@ -112,6 +117,7 @@ def celery_worker(settings: Any, transactional_db: None) -> Iterator[Callable[[]
         "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         "INSIGHTS_REFRESH_QUEUE": queue,
         "QUERY_ASYNC_HEARTBEAT_SECONDS": HEARTBEAT_SECONDS,
+        "QUERY_PICKUP_TIMEOUT_SECONDS": PICKUP_TIMEOUT_SECONDS,
     }
     workers: list[Worker] = []
 
@@ -123,3 +129,12 @@ def celery_worker(settings: Any, transactional_db: None) -> Iterator[Callable[[]
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def unconsumed_queue(settings: Any) -> Iterator[str]:
+    """Async tasks of this test go to a queue no worker listens on (a Redis list), deleted after."""
+    name = f"unconsumed.{settings.REDIS_KEY_PREFIX}"
+    settings.INSIGHTS_REFRESH_QUEUE = name
+    yield name
+    redis.Redis.from_url(settings.REDIS_URL).delete(name)

@@ -52,6 +52,12 @@ def test_debug_is_refused_in_production():
         ({"QUERY_STATEMENT_TIMEOUT_MS": "soon"}, "QUERY_STATEMENT_TIMEOUT_MS must be an integer"),
         ({"CELERY_TASK_SOFT_TIME_LIMIT": "500"}, "CELERY_TASK_SOFT_TIME_LIMIT must be below"),
         ({"DATABASE_PREPARED_STATEMENTS": "often"}, "DATABASE_PREPARED_STATEMENTS must be a"),
+        ({"QUERY_PICKUP_TIMEOUT_SECONDS": "soon"}, "QUERY_PICKUP_TIMEOUT_SECONDS must be a number"),
+        ({"QUERY_PICKUP_TIMEOUT_SECONDS": "3000"}, "QUERY_PICKUP_TIMEOUT_SECONDS must be below"),
+        (
+            {"QUERY_PICKUP_TIMEOUT_SECONDS": "10", "QUERY_ASYNC_HEARTBEAT_SECONDS": "5"},
+            "QUERY_PICKUP_TIMEOUT_SECONDS must be above three",
+        ),
     ],
 )
 def test_bad_values_fail_at_start_with_a_clear_message(env, message):
