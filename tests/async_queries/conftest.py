@@ -24,9 +24,9 @@ from tests.async_queries.helpers import worker_database_url
 ROOT = Path(__file__).resolve().parents[2]
 # Three missed beats (3 s) mark a worker dead: short for the tests, long enough for a loaded CI box.
 HEARTBEAT_SECONDS = "1.0"
-# A job whose worker died is failed once no other worker took it over this long after a poll
-# noticed: above the claim's three heartbeats, so a redelivery always gets its chance first.
-PICKUP_TIMEOUT_SECONDS = "5.0"
+# Generous: a job queued before its test's worker has started must still be picked up, and a
+# redelivery after a killed pool child must get its chance on a loaded box.
+PICKUP_TIMEOUT_SECONDS = "60.0"
 
 
 class Worker:

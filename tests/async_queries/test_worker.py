@@ -173,9 +173,11 @@ def test_a_task_whose_process_is_killed_mid_query_is_run_again_once(
 
 
 def test_a_job_whose_whole_worker_died_is_reported_failed_not_running_forever(
-    celery_worker, team, events, table_lock
+    celery_worker, team, events, table_lock, settings
 ):
     worker = celery_worker()
+    # How long after a poll notices the dead claim the job is given up (no worker is left).
+    settings.QUERY_PICKUP_TIMEOUT_SECONDS = 4.0
     run_query(team=team, query=QUERY, refresh="force_async", client_query_id="orphan")
     tag = application_name(team_id=team.pk, client_query_id="orphan")
     wait_for(lambda: tagged_backends(tag) == 1, "the statement to be running")
