@@ -31,9 +31,9 @@ from insights.queries.runners.base import runner_for
 from insights.queries.schema import source_of
 from insights.queries.schema import validate_and_parse
 from insights.queries.status import CANCELLED_MESSAGE
+from insights.queries.status import QueryStatus
 from insights.queries.status import new_status
 from insights.queries.status import parse_status
-from insights.queries.status import QueryStatus
 from insights.queries.status import save_status
 from insights.queries.status import status_key
 from posthog_api.models import Team
