@@ -34,7 +34,7 @@ def events(team):
         )
 
 
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None:
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 300) -> None:
     """A synchronisation point on real state, not a timing assertion."""
     deadline = time.monotonic() + timeout
     while not predicate():
