@@ -8,9 +8,11 @@ a thin, thread-safe wrapper over its pool, so one per pool is enough.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import redis
+from django.core.cache import caches
 from django.core.cache.backends import redis as django_redis
 
 
@@ -43,3 +45,38 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def update(self, key: str, change: Callable[[Any], Any], *, timeout: int) -> tuple[Any, bool]:
+        """Compare-and-set ``key``: ``change(current)`` returns the new value, or None to leave it.
+
+        ``WATCH``/``MULTI``: if anyone writes the key between our read and our write, the write is
+        dropped and ``change`` runs again on the newer value, so no writer ever overwrites a value
+        it did not see. Returns the value now stored and whether ours was written.
+        """
+        full_key = self.make_and_validate_key(key)
+        client: redis.Redis = self._cache.get_client(full_key, write=True)
+        serializer = self._cache._serializer  # type: ignore[attr-defined]
+        with client.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(full_key)
+                    raw = pipe.get(full_key)
+                    current = None if raw is None else serializer.loads(raw)
+                    new = change(current)
+                    if new is None:
+                        pipe.unwatch()
+                        return current, False
+                    pipe.multi()
+                    pipe.set(full_key, serializer.dumps(new), ex=timeout)
+                    pipe.execute()
+                    return new, True
+                except redis.WatchError:
+                    continue
+
+
+def update_cached(key: str, change: Callable[[Any], Any], *, timeout: int) -> tuple[Any, bool]:
+    """``RedisCache.update`` on the default cache (see there)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        raise TypeError("update_cached needs posthog_api.redis_cache.RedisCache as the cache.")
+    return backend.update(key, change, timeout=timeout)

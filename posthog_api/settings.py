@@ -154,13 +154,24 @@ QUERY_COALESCING_RESULT_TTL_SECONDS = env_float(
 )
 QUERY_COALESCING_REDIS_URL = validate_redis_url(env_str("QUERY_COALESCING_REDIS_URL") or REDIS_URL)
 
-# --- Async queries (insights/queries/async_jobs.py, insights/tasks.py) ---------------------------
+# --- Async queries (insights/queries/enqueue.py, job_runner.py, insights/tasks.py) ---------------
 INSIGHTS_REFRESH_QUEUE = env_str("INSIGHTS_REFRESH_QUEUE", "insights_refresh") or "insights_refresh"
 # A worker beats this often while it runs a job; three missed beats mean the worker is gone.
 QUERY_ASYNC_HEARTBEAT_SECONDS = env_float("QUERY_ASYNC_HEARTBEAT_SECONDS", 5.0, minimum=0.05)
 QUERY_ASYNC_MAX_CONCURRENT_PER_TEAM = env_int("QUERY_ASYNC_MAX_CONCURRENT_PER_TEAM", 2, minimum=1)
 # First run plus one re-run after a lost worker; then the job is reported failed.
 QUERY_ASYNC_MAX_DELIVERIES = env_int("QUERY_ASYNC_MAX_DELIVERIES", 2, minimum=1)
+# A queued job no worker has picked up this long after it was queued (or a job whose worker died
+# and that no worker took over this long after that was noticed) is failed, with a message saying
+# so. It must outlive a dead worker's claim (three heartbeats), or a re-run could never start,
+# and be shorter than the status itself (20 minutes), or it could never fire.
+QUERY_PICKUP_TIMEOUT_SECONDS = env_float("QUERY_PICKUP_TIMEOUT_SECONDS", 300.0, minimum=1.0)
+if QUERY_PICKUP_TIMEOUT_SECONDS <= 3 * QUERY_ASYNC_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "QUERY_PICKUP_TIMEOUT_SECONDS must be above three QUERY_ASYNC_HEARTBEAT_SECONDS."
+    )
+if QUERY_PICKUP_TIMEOUT_SECONDS >= 20 * 60:
+    raise ImproperlyConfigured("QUERY_PICKUP_TIMEOUT_SECONDS must be below 1200 (the status TTL).")
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db import connection
 
-from insights.queries.async_jobs import cancel_async_query
 from insights.queries.db import application_name
+from insights.queries.enqueue import cancel_async_query
 
 
 def cancel_query(*, team_id: int, client_query_id: str) -> bool:

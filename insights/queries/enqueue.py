@@ -1,73 +1,185 @@
-"""THE place async refreshes start: a Celery job (``async_jobs.enqueue_job``) on queue
-``insights_refresh``; the worker rebuilds the query with ``execution.prepare`` and runs
-``execution.calculate_and_cache``, so the cache key and payload are identical to a sync run.
+"""The web side of async jobs: enqueue, report status, cancel. Never imports the worker side.
 
-If Redis (the broker and the job store) is unreachable, the refresh is computed synchronously
-instead, so the caller still gets an answer rather than a job that can never run.
+Usage::
+
+    status = enqueue_job(team=team, query=prepared.source, query_id="abc", client_query_id="abc")
+    # -> QueryStatus(complete=False, task_id=...); the task is sent after the transaction commits.
+
+    current_status(team_id=team.pk, query_id="abc")  # what GET /query/<id>/ reports
+
+The task is sent by name (``job_store.REFRESH_TASK``) on queue ``INSIGHTS_REFRESH_QUEUE``; the
+worker side (``job_runner.py``, called by ``insights/tasks.py``) runs it. States and transitions
+are in ``job_state.py``; reading a status also settles what time alone decides (a pickup deadline
+passed, a dead worker's claim gone), so a client is never left with a job silently pending.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import redis
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from insights.queries.async_jobs import enqueue_job
+from insights.queries.job_state import NOT_QUEUED_MESSAGE
+from insights.queries.job_state import WORKER_LOST_MESSAGE
+from insights.queries.job_state import JobState
+from insights.queries.job_state import fail_job
+from insights.queries.job_state import failed
+from insights.queries.job_state import is_final
+from insights.queries.job_state import not_picked_up_message
+from insights.queries.job_state import state_of
+from insights.queries.job_state import transition
+from insights.queries.job_store import REFRESH_TASK
+from insights.queries.job_store import Job
+from insights.queries.job_store import is_claimed
+from insights.queries.job_store import save_job
+from insights.queries.status import CANCELLED_MESSAGE
 from insights.queries.status import QueryStatus
+from insights.queries.status import load_status
 from insights.queries.status import new_status
-from insights.queries.status import save_status
-
-if TYPE_CHECKING:
-    from insights.queries.execution import Prepared
+from posthog_api.models import Team
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_query(
-    *, prepared: Prepared, query_id: str, insight_id: int | None, dashboard_id: int | None
+def pickup_window() -> timedelta:
+    return timedelta(seconds=settings.QUERY_PICKUP_TIMEOUT_SECONDS)
+
+
+# --- enqueue -------------------------------------------------------------------------------------
+
+
+def enqueue_job(
+    *,
+    team: Team,
+    query: dict[str, Any],
+    query_id: str,
+    client_query_id: str | None = None,
+    user: Any = None,
+    insight_id: int | None = None,
+    dashboard_id: int | None = None,
 ) -> QueryStatus:
-    """Start a refresh on a worker and return its (pending) status."""
-    try:
-        return enqueue_job(
-            team=prepared.team,
-            query=prepared.source,
+    """Start (or join) the async computation of ``query``; returns its status right away.
+
+    A job with the same id that is still queued or running is returned as is, so identical
+    async requests do not pile up tasks. Raises ``redis.RedisError`` if Redis is unreachable.
+    """
+    existing = current_status(team_id=team.pk, query_id=query_id)
+    if existing is not None and not is_final(existing):
+        return existing
+    # Written first: the status below makes the job visible, and the task needs its query.
+    save_job(
+        Job(
+            team_id=team.pk,
             query_id=query_id,
-            client_query_id=prepared.client_query_id,
+            query=query,
+            client_query_id=client_query_id,
+            user_id=getattr(user, "pk", None),
             insight_id=insight_id,
             dashboard_id=dashboard_id,
         )
-    except redis.RedisError:
-        logger.warning("Async refresh unavailable (Redis), computing now", exc_info=True)
-        return compute_now(
-            prepared=prepared, query_id=query_id, insight_id=insight_id, dashboard_id=dashboard_id
-        )
-
-
-def compute_now(
-    *, prepared: Prepared, query_id: str, insight_id: int | None, dashboard_id: int | None
-) -> QueryStatus:
-    """Compute the refresh in this process; the status is complete when this returns."""
-    from insights.queries.execution import calculate_and_cache
-
-    status = new_status(
-        team_id=prepared.team.pk,
-        query_id=query_id,
-        insight_id=insight_id,
-        dashboard_id=dashboard_id,
     )
-    status.pickup_time = timezone.now()
-    save_status(status)
-    response: dict[str, Any] = calculate_and_cache(prepared)
-    status.complete = True
-    status.end_time = timezone.now()
-    error = response.get("query_status")
-    if error and error.get("error"):
-        status.error = True
-        status.error_message = error.get("error_message")
-    else:
-        status.results = response
-    save_status(status)
+    fresh = new_status(
+        team_id=team.pk, query_id=query_id, insight_id=insight_id, dashboard_id=dashboard_id
+    )
+    fresh.task_id = uuid.uuid4().hex
+    fresh.pickup_deadline = fresh.start_time + pickup_window() if fresh.start_time else None
+
+    def create(current: QueryStatus | None) -> QueryStatus | None:
+        return fresh if current is None or is_final(current) else None  # else join it
+
+    status, created = transition(team_id=team.pk, query_id=query_id, change=create)
+    if not created or status is None:
+        return status or fresh
+    transaction.on_commit(partial(_send, team.pk, query_id, fresh.task_id))
     return status
+
+
+def _send(team_id: int, query_id: str, task_id: str) -> None:
+    try:
+        current_app.send_task(
+            REFRESH_TASK,
+            args=(team_id, query_id),
+            task_id=task_id,
+            queue=settings.INSIGHTS_REFRESH_QUEUE,
+            soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+            time_limit=settings.CELERY_TASK_TIME_LIMIT,
+        )
+    except Exception:
+        # The broker refused the task: say so now rather than leave the job pending.
+        logger.exception("Could not enqueue async query %s of team %s", query_id, team_id)
+        fail_job(team_id=team_id, query_id=query_id, error_message=NOT_QUEUED_MESSAGE)
+
+
+# --- status --------------------------------------------------------------------------------------
+
+
+def current_status(*, team_id: int, query_id: str) -> QueryStatus | None:
+    """The job's status, with what time alone decides applied (see ``checked_status``)."""
+    return checked_status(
+        load_status(team_id=team_id, query_id=query_id), team_id=team_id, query_id=query_id
+    )
+
+
+def checked_status(
+    status: QueryStatus | None, *, team_id: int, query_id: str
+) -> QueryStatus | None:
+    """``current_status`` for a status already read (e.g. in the engine's cache ``MGET``).
+
+    - queued past its pickup deadline: failed, "No worker picked up this query within N s".
+    - running but unclaimed (its worker died): the deadline for another attempt to take it over
+      is noted; past it, failed ("The worker running this query stopped ..."). Until then it
+      still reads as running, because a redelivery may yet run it: it never reads as failed and
+      then running again.
+
+    Only a running job costs a Redis round trip (the claim); a change is a compare-and-set.
+    """
+    if status is None or is_final(status):
+        return status
+    claimed = partial(is_claimed, team_id=team_id, query_id=query_id)
+    try:
+        if _settled(status, claimed=claimed) is None:
+            return status
+        settled, _ = transition(
+            team_id=team_id, query_id=query_id, change=partial(_settled, claimed=claimed)
+        )
+    except redis.RedisError:
+        return status  # cannot tell; report what was stored rather than fail the poll
+    return settled
+
+
+def _settled(status: QueryStatus | None, *, claimed: Callable[[], bool]) -> QueryStatus | None:
+    """What ``status`` becomes now, given the clock and the claim; None when nothing changes."""
+    if status is None or is_final(status):
+        return None
+    now = timezone.now()
+    deadline = status.pickup_deadline
+    if state_of(status) is JobState.QUEUED:
+        return failed(status, not_picked_up_message()) if deadline and now > deadline else None
+    if claimed():
+        # Alive (again): a deadline noted during a stalled heartbeat no longer applies.
+        return status.model_copy(update={"pickup_deadline": None}) if deadline else None
+    if deadline is None:
+        return status.model_copy(update={"pickup_deadline": now + pickup_window()})
+    return failed(status, WORKER_LOST_MESSAGE) if now > deadline else None
+
+
+# --- cancel --------------------------------------------------------------------------------------
+
+
+def cancel_async_query(*, team_id: int, client_query_id: str) -> bool:
+    """Mark the team's pending async job for ``client_query_id`` cancelled; True if there was one.
+
+    A request's async job id is its ``client_query_id`` when it sent one (``execution.run_query``).
+    A queued job is then skipped by its worker; a running one also has its statement cancelled by
+    ``cancel.cancel_query`` and keeps this cancelled status (final). Nothing is cached either way.
+    """
+    return fail_job(team_id=team_id, query_id=client_query_id, error_message=CANCELLED_MESSAGE)

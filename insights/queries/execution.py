@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import redis
 from django.utils import timezone
 
 from insights.queries import cache
 from insights.queries import runners  # noqa: F401  (registers the runners)
-from insights.queries.async_jobs import checked_status
 from insights.queries.dates import iso
 from insights.queries.db import QueryCancelled
 from insights.queries.db import QueryTimedOut
-from insights.queries.enqueue import enqueue_query
+from insights.queries.enqueue import checked_status
+from insights.queries.enqueue import enqueue_job
 from insights.queries.modes import ExecutionMode
 from insights.queries.modes import execution_mode
 from insights.queries.overrides import apply_filters_override
@@ -30,8 +31,10 @@ from insights.queries.runners.base import runner_for
 from insights.queries.schema import source_of
 from insights.queries.schema import validate_and_parse
 from insights.queries.status import CANCELLED_MESSAGE
+from insights.queries.status import QueryStatus
 from insights.queries.status import new_status
 from insights.queries.status import parse_status
+from insights.queries.status import save_status
 from insights.queries.status import status_key
 from posthog_api.models import Team
 
@@ -156,6 +159,55 @@ def _patch_custom_names(payload: dict[str, Any], source: dict[str, Any]) -> dict
             if 0 <= order < len(series):
                 action["custom_name"] = series[order].get("custom_name")
     return payload
+
+
+def enqueue_query(
+    *, prepared: Prepared, query_id: str, insight_id: int | None, dashboard_id: int | None
+) -> QueryStatus:
+    """Start a refresh on a worker (``enqueue.enqueue_job``) and return its (pending) status.
+
+    If Redis (the broker and the job store) is unreachable, the refresh is computed here instead,
+    so the caller still gets an answer rather than a job that can never run.
+    """
+    try:
+        return enqueue_job(
+            team=prepared.team,
+            query=prepared.source,
+            query_id=query_id,
+            client_query_id=prepared.client_query_id,
+            insight_id=insight_id,
+            dashboard_id=dashboard_id,
+        )
+    except redis.RedisError:
+        logger.warning("Async refresh unavailable (Redis), computing now", exc_info=True)
+        return compute_now(
+            prepared=prepared, query_id=query_id, insight_id=insight_id, dashboard_id=dashboard_id
+        )
+
+
+def compute_now(
+    *, prepared: Prepared, query_id: str, insight_id: int | None, dashboard_id: int | None
+) -> QueryStatus:
+    """Compute the refresh in this process; the status is complete when this returns."""
+    status = new_status(
+        team_id=prepared.team.pk,
+        query_id=query_id,
+        insight_id=insight_id,
+        dashboard_id=dashboard_id,
+    )
+    status.pickup_time = timezone.now()
+    save_status(status)
+    response: dict[str, Any] = calculate_and_cache(prepared)
+    status.complete = True
+    status.end_time = timezone.now()
+    error = response.get("query_status")
+    if error and error.get("error"):
+        status.error = True
+        status.error_message = error.get("error_message")
+    else:
+        status.results = response
+    save_status(status)
+    return status
 
 
 def read_keys(prepared: Prepared) -> tuple[str, str]:

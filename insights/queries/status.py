@@ -46,9 +46,16 @@ class QueryStatus(BaseModel):
     task_id: str | None = None
     query_progress: dict[str, Any] | None = None
     labels: list[str] | None = None
+    # Bookkeeping of the async job (``job_state.py``), stored but never part of an answer: which
+    # run this is (1 for the first pickup), and by when a worker must pick the job up (again).
+    attempt: int = 0
+    pickup_deadline: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude=set(INTERNAL_FIELDS))
+
+
+INTERNAL_FIELDS = frozenset({"attempt", "pickup_deadline"})
 
 
 def _key(team_id: int, query_id: str) -> str:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from coalescing.mixins import QueryCoalescingMixin
-from insights.queries.async_jobs import current_status
+from insights.queries.enqueue import current_status
 from insights.queries.execution import run_query
 from insights.queries.modes import ExecutionMode
 from insights.queries.serializers import QueryRequestSerializer

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from posthog_api.devserver import worker_command
 from tests.async_queries.helpers import table_lock  # noqa: F401  (a fixture)
@@ -23,6 +24,12 @@ from tests.async_queries.helpers import worker_database_url
 ROOT = Path(__file__).resolve().parents[2]
 # Three missed beats (3 s) mark a worker dead: short for the tests, long enough for a loaded CI box.
 HEARTBEAT_SECONDS = "1.0"
+# Generous: a job queued before its test's worker has started must still be picked up, and a
+# redelivery after a killed pool child must get its chance, on a box loaded well past its cores
+# (a worker took over a minute to start at load 14 on 2 cores).
+PICKUP_TIMEOUT_SECONDS = "600.0"
+# Bounds on waits for real state (never timing assertions): only a broken worker reaches them.
+WORKER_START_SECONDS = 300
 
 
 class Worker:
@@ -49,7 +56,7 @@ class Worker:
         self.ready = threading.Event()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        if not self.ready.wait(60):
+        if not self.ready.wait(WORKER_START_SECONDS):
             self.stop()
             raise AssertionError("celery worker did not start:\n" + "".join(self.log[-40:]))
 
@@ -93,6 +100,7 @@ def celery_worker(settings: Any, transactional_db: None) -> Iterator[Callable[[]
     queue = f"insights_refresh.{settings.REDIS_KEY_PREFIX}"
     settings.INSIGHTS_REFRESH_QUEUE = queue
     settings.QUERY_ASYNC_HEARTBEAT_SECONDS = float(HEARTBEAT_SECONDS)
+    settings.QUERY_PICKUP_TIMEOUT_SECONDS = float(PICKUP_TIMEOUT_SECONDS)
     env = {
         **os.environ,
         "TESTING": "1",
@@ -102,6 +110,7 @@ def celery_worker(settings: Any, transactional_db: None) -> Iterator[Callable[[]
         "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         "INSIGHTS_REFRESH_QUEUE": queue,
         "QUERY_ASYNC_HEARTBEAT_SECONDS": HEARTBEAT_SECONDS,
+        "QUERY_PICKUP_TIMEOUT_SECONDS": PICKUP_TIMEOUT_SECONDS,
     }
     workers: list[Worker] = []
 
@@ -113,3 +122,12 @@ def celery_worker(settings: Any, transactional_db: None) -> Iterator[Callable[[]
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def unconsumed_queue(settings: Any) -> Iterator[str]:
+    """Async tasks of this test go to a queue no worker listens on (a Redis list), deleted after."""
+    name = f"unconsumed.{settings.REDIS_KEY_PREFIX}"
+    settings.INSIGHTS_REFRESH_QUEUE = name
+    yield name
+    redis.Redis.from_url(settings.REDIS_URL).delete(name)

@@ -6,15 +6,14 @@ import time
 from collections.abc import Callable
 
 import pytest
-import redis
-from django.conf import settings
 
-from insights.queries.async_jobs import WORKER_LOST_MESSAGE
-from insights.queries.async_jobs import current_status
 from insights.queries.db import application_name
+from insights.queries.enqueue import current_status
 from insights.queries.execution import run_query
+from insights.queries.job_state import WORKER_LOST_MESSAGE
 from insights.queries.status import CANCELLED_MESSAGE
 from insights.queries.status import QueryStatus
+from insights.queries.status import load_status
 from tests.async_queries.helpers import tagged_backends
 from tests.events import create_event
 
@@ -35,7 +34,7 @@ def events(team):
         )
 
 
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None:
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 300) -> None:
     """A synchronisation point on real state, not a timing assertion."""
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -59,8 +58,9 @@ def finished(team, query_id: str) -> QueryStatus:
 
 
 def deliveries(team, query_id: str) -> int:
-    key = f"{settings.REDIS_KEY_PREFIX}async_query:deliveries:{team.pk}:{query_id}"
-    return int(redis.Redis.from_url(settings.REDIS_URL).get(key) or 0)
+    """How many runs picked the job up (its attempt number), read without settling anything."""
+    status = load_status(team_id=team.pk, query_id=query_id)
+    return status.attempt if status is not None else 0
 
 
 def test_force_async_returns_a_pending_status_and_the_worker_completes_and_caches(
@@ -152,19 +152,32 @@ def test_a_task_whose_process_is_killed_mid_query_is_run_again_once(
 
     worker.kill_pool_child()
     # reject_on_worker_lost puts the message back; the re-run waits for the dead claim to expire.
-    wait_for(lambda: deliveries(team, "crashy") == 2, "the redelivered run")
+    # A client polls all along: it must see "running" until the re-run is done, never "failed"
+    # first (a status that reads final stays final).
+    seen: list[tuple[bool, bool]] = []
+
+    def polled_until_rerun() -> bool:
+        status = current_status(team_id=team.pk, query_id="crashy")
+        seen.append((status.complete, status.error))
+        return deliveries(team, "crashy") == 2
+
+    wait_for(polled_until_rerun, "the redelivered run")
     table_lock()
 
     status = finished(team, "crashy")
+    assert set(seen) == {(False, False)}
     assert status.complete is True
+    assert status.error is False
     assert sum(status.results["results"][0]["data"]) == 3
     assert deliveries(team, "crashy") == 2
 
 
 def test_a_job_whose_whole_worker_died_is_reported_failed_not_running_forever(
-    celery_worker, team, events, table_lock
+    celery_worker, team, events, table_lock, settings
 ):
     worker = celery_worker()
+    # How long after a poll notices the dead claim the job is given up (no worker is left).
+    settings.QUERY_PICKUP_TIMEOUT_SECONDS = 4.0
     run_query(team=team, query=QUERY, refresh="force_async", client_query_id="orphan")
     tag = application_name(team_id=team.pk, client_query_id="orphan")
     wait_for(lambda: tagged_backends(tag) == 1, "the statement to be running")

@@ -55,6 +55,12 @@ def test_debug_is_refused_in_production():
         ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be at least 16 characters"),
         ({"METRICS_TOKEN": "has a space in it, long enough"}, "METRICS_TOKEN must be at least"),
         ({"METRICS_ALLOW_LOOPBACK": "perhaps"}, "METRICS_ALLOW_LOOPBACK must be a boolean"),
+        ({"QUERY_PICKUP_TIMEOUT_SECONDS": "soon"}, "QUERY_PICKUP_TIMEOUT_SECONDS must be a number"),
+        ({"QUERY_PICKUP_TIMEOUT_SECONDS": "3000"}, "QUERY_PICKUP_TIMEOUT_SECONDS must be below"),
+        (
+            {"QUERY_PICKUP_TIMEOUT_SECONDS": "10", "QUERY_ASYNC_HEARTBEAT_SECONDS": "5"},
+            "QUERY_PICKUP_TIMEOUT_SECONDS must be above three",
+        ),
     ],
 )
 def test_bad_values_fail_at_start_with_a_clear_message(env, message):

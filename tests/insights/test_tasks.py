@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+
+import orjson
 import psycopg
 import pytest
 import redis
 from django.conf import settings
+from django.utils import timezone
 
-from insights.queries.async_jobs import GAVE_UP_MESSAGE
-from insights.queries.async_jobs import TEAM_SLOT_NAMESPACE
-from insights.queries.async_jobs import ClaimedElsewhere
-from insights.queries.async_jobs import TeamBusy
-from insights.queries.async_jobs import current_status
-from insights.queries.async_jobs import fail_job
-from insights.queries.async_jobs import run_job
+from insights.queries.enqueue import current_status
 from insights.queries.execution import run_query
+from insights.queries.job_runner import TEAM_SLOT_NAMESPACE
+from insights.queries.job_runner import ClaimedElsewhere
+from insights.queries.job_runner import TeamBusy
+from insights.queries.job_runner import run_job
+from insights.queries.job_state import GAVE_UP_MESSAGE
+from insights.queries.job_state import fail_job
+from insights.queries.job_store import claim_key
 from insights.queries.status import delete_status
+from insights.queries.status import load_status
+from insights.queries.status import save_status
 from insights.tasks import refresh_query
 from tests.async_queries.helpers import worker_database_url
 from tests.events import create_event
@@ -56,7 +63,21 @@ def test_task_is_named_and_routed_to_its_own_queue_with_late_acks():
     assert refresh_query.queue == "insights_refresh"
     assert refresh_query.acks_late is True
     assert refresh_query.reject_on_worker_lost is True
-    assert refresh_query.soft_time_limit < refresh_query.time_limit
+
+
+def queued_messages(queue: str) -> list[dict]:
+    return [orjson.loads(raw) for raw in redis_client().lrange(queue, 0, -1)]
+
+
+def test_the_task_is_sent_by_name_with_the_time_limits_set_when_it_is_sent(team, queue, settings):
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 41
+    settings.CELERY_TASK_TIME_LIMIT = 43
+    run_query(team=team, query=QUERY, refresh="force_async", client_query_id="limits")
+
+    (message,) = queued_messages(queue)
+    assert message["headers"]["task"] == "insights.refresh_query"
+    assert message["headers"]["timelimit"] == [43, 41]
+    assert orjson.loads(base64.b64decode(message["body"]))[0] == [team.pk, "limits"]
 
 
 def test_running_a_job_completes_it_and_a_second_delivery_does_nothing(team, pending):
@@ -71,8 +92,11 @@ def test_running_a_job_completes_it_and_a_second_delivery_does_nothing(team, pen
 def test_a_job_redelivered_too_often_is_marked_failed_instead_of_running_again(
     team, pending, settings
 ):
-    key = f"{settings.REDIS_KEY_PREFIX}async_query:deliveries:{team.pk}:{pending}"
-    redis_client().set(key, settings.QUERY_ASYNC_MAX_DELIVERIES)
+    # Picked up as often as allowed already, by workers that all died.
+    status = load_status(team_id=team.pk, query_id=pending)
+    status.pickup_time = timezone.now()
+    status.attempt = settings.QUERY_ASYNC_MAX_DELIVERIES
+    save_status(status)
 
     assert run_job(team_id=team.pk, query_id=pending) == "gave_up"
     status = current_status(team_id=team.pk, query_id=pending)
@@ -81,8 +105,7 @@ def test_a_job_redelivered_too_often_is_marked_failed_instead_of_running_again(
 
 
 def test_a_job_claimed_by_a_live_worker_is_left_to_it(team, pending, settings):
-    claim = f"{settings.REDIS_KEY_PREFIX}async_query:qc:lock:{team.pk}:{pending}"
-    redis_client().set(claim, "another-worker", px=60_000)
+    redis_client().set(claim_key(team.pk, pending), "another-worker", px=60_000)
 
     with pytest.raises(ClaimedElsewhere):
         run_job(team_id=team.pk, query_id=pending)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from insights.queries.async_jobs import WORKER_LOST_MESSAGE
+from insights.queries.job_state import WORKER_LOST_MESSAGE
 from insights.queries.status import load_status
 from insights.queries.status import save_status
 from posthog_api.models import OrganizationMembership
@@ -156,7 +157,7 @@ def test_client_query_id_over_200_characters_is_a_400_naming_it(
     assert [item["data"] for item in fine.json()["result"]] == [[2, 1, 1, 1]]
 
 
-def test_a_pending_job_whose_worker_died_shows_as_failed_on_the_insight(
+def test_a_pending_job_whose_worker_died_and_was_not_taken_over_shows_as_failed_on_the_insight(
     api_client: APIClient, events: Team, owner: User
 ) -> None:
     insight = make_insight(team=events, user=owner, query=trends_query(dateRange=RANGE))
@@ -164,10 +165,13 @@ def test_a_pending_job_whose_worker_died_shows_as_failed_on_the_insight(
     queued = api_client.get(url, {"refresh": "force_async"}).json()
     query_id = queued["query_status"]["id"]
     assert queued["query_status"]["complete"] is False
-    # A worker picked the job up and died: picked up, but nobody holds its claim any more.
+    # A worker picked the job up and died (nobody holds its claim any more), and no other worker
+    # took it over before the deadline an earlier poll noted.
     status = load_status(team_id=events.pk, query_id=query_id)
     assert status is not None
     status.pickup_time = timezone.now()
+    status.attempt = 1
+    status.pickup_deadline = timezone.now() - timedelta(seconds=1)
     save_status(status)
 
     shown = api_client.get(url).json()["query_status"]
