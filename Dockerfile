@@ -11,4 +11,6 @@ RUN PRODUCTION=true SECRET_KEY=build-only DATABASE_URL=postgres://build/build RE
 RUN useradd --system --uid 10001 app && chown -R app /app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "posthog_api.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--access-logfile", "-"]
+# Workers and threads come from posthog_api/gunicorn_conf.py, shared with `make run`.
+ENV WEB_CONCURRENCY=4
+CMD ["gunicorn", "--config", "python:posthog_api.gunicorn_conf", "posthog_api.wsgi", "--bind", "0.0.0.0:8000"]

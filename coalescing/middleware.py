@@ -31,10 +31,10 @@ from coalescing.flight import Role
 from coalescing.keys import request_key
 from coalescing.mixins import COALESCED_RESPONSE_META
 from coalescing.mixins import SHAREABLE_ATTR
-from coalescing.redis_client import client_for
 from coalescing.routes import coalescing_team_id
 from coalescing.ticket import Ticket
 from coalescing.ticket import encode_payload
+from posthog_api.redis_client import client_for
 
 logger = logging.getLogger(__name__)
 

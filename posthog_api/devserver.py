@@ -20,6 +20,8 @@ import time
 from types import FrameType
 
 BIND = os.environ.get("BIND", "127.0.0.1:8000")
+# Workers and threads, shared with the Dockerfile's command.
+GUNICORN_CONFIG = "python:posthog_api.gunicorn_conf"
 
 
 def _manage(*args: str) -> None:
@@ -61,19 +63,11 @@ def main() -> int:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config",
+                GUNICORN_CONFIG,
                 "posthog_api.wsgi",
                 "--bind",
                 BIND,
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "8",
-                "--access-logfile",
-                "-",
-                "--timeout",
-                "120",
             ],
             start_new_session=True,
         ),

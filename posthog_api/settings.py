@@ -117,9 +117,17 @@ CACHES = {
         "BACKEND": "posthog_api.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "") or "",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
+# Redis timeouts and circuit breaker (posthog_api/redis_client.py, redis_breaker.py), shared by
+# the cache, the coalescing locks and the async job claims. A healthy Redis answers in well under
+# a millisecond: a cache read that takes longer than this is treated as a miss...
+REDIS_READ_TIMEOUT_SECONDS = env_float("REDIS_READ_TIMEOUT_SECONDS", 0.25, minimum=0.01)
+# ...and writes, lock scripts and connecting give up after this.
+REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 1.0, minimum=0.01)
+# After a timeout or connection error, this process skips that Redis server for this long (then
+# one call probes it), so a stalled Redis costs a request at most one timeout.
+REDIS_BREAKER_COOLDOWN_SECONDS = env_float("REDIS_BREAKER_COOLDOWN_SECONDS", 5.0, minimum=0.01)
 
 # Insight search: "auto" uses pg_trgm where the server has it, else the pure-Python twin.
 INSIGHT_SEARCH_MODE = env_str("INSIGHT_SEARCH_MODE", "auto") or "auto"

@@ -47,7 +47,6 @@ from django.utils import timezone
 from coalescing.flight import Flight
 from coalescing.flight import FlightTiming
 from coalescing.flight import Role
-from coalescing.redis_client import client_for
 from insights.queries.status import CANCELLED_MESSAGE
 from insights.queries.status import STATUS_TTL
 from insights.queries.status import QueryStatus
@@ -55,6 +54,7 @@ from insights.queries.status import load_status
 from insights.queries.status import new_status
 from insights.queries.status import save_status
 from posthog_api.models import Team
+from posthog_api.redis_client import client_for
 
 logger = logging.getLogger(__name__)
 
