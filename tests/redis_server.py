@@ -7,13 +7,12 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 import redis
-
-from tests.coalescing.conftest import wait_until
 
 
 def _free_port() -> int:
@@ -61,14 +60,16 @@ def _pings(client: redis.Redis) -> bool:
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
     port = _free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
+        [*command, "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
     )
     server = PrivateRedis(process=process, port=port)
     client = server.admin()
-    wait_until(lambda: _pings(client), what="private redis to start")
+    for _ in range(300):
+        if _pings(client):
+            break
+        time.sleep(0.1)
     try:
         yield server
     finally:

@@ -20,6 +20,7 @@ from prometheus_client import REGISTRY
 
 from tests.async_queries.helpers import table_lock  # noqa: F401  (a fixture)
 from tests.coalescing import probe
+from tests.redis_server import private_redis  # noqa: F401  (a fixture)
 
 
 class _Server(ThreadedWSGIServer):

@@ -18,7 +18,6 @@ from posthog_api.models import Person
 from tests.coalescing import probe
 from tests.coalescing.conftest import wait_until
 from tests.factories import make_key
-from tests.redis_server import private_redis  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

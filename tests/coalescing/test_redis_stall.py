@@ -17,7 +17,6 @@ from posthog_api.redis_client import client_for
 from tests.coalescing.conftest import wait_until
 from tests.factories import make_key
 from tests.redis_server import PrivateRedis
-from tests.redis_server import private_redis  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,6 @@ from posthog_api.redis_cache import RedisCache
 from posthog_api.redis_client import client_for
 from tests.coalescing.conftest import wait_until
 from tests.redis_server import PrivateRedis
-from tests.redis_server import private_redis  # noqa: F401  (a fixture)
 
 
 def metric(name: str) -> float:
