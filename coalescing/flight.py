@@ -27,6 +27,12 @@ Failure handling, in the order a reader will worry about it:
 4. A follower that waits past ``max_wait`` gets ``Outcome.TIMEOUT`` (the caller answers a
    retryable 503) instead of hanging or piling onto the database.
 5. Any ``redis.RedisError`` propagates: the caller fails open and runs the work itself.
+6. A finished answer stays in ``done:<key>`` for ``result_ttl``; an identical request that joins
+   meanwhile follows and reads it at once (it queued behind busy server threads while the
+   leader ran). After that the next joiner leads a new round.
+7. Redis stalls: the lock-taking and lock-extending scripts refuse to run after their caller's
+   deadline (``_LATE``), so a command stuck in a stalled server takes no lock when it finally
+   runs; a lock whose release failed is released by the next ``join`` in this process.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Redis clients and pools with short timeouts and the shared circuit breaker (``redis_breaker``).
 
-Two kinds of call, two timeouts (settings, read when a pool is first built):
+Two kinds of call, two timeouts (settings, read when a pool is built):
 
 * ``REDIS_READ_TIMEOUT_SECONDS`` for cache reads: a read that does not answer is just a miss, and
   a healthy Redis answers in well under a millisecond, so waiting long buys nothing.
@@ -27,7 +27,7 @@ from redis.retry import Retry
 
 from posthog_api.redis_breaker import GUARDED_CLASSES
 
-_clients: dict[str, redis.Redis] = {}
+_clients: dict[tuple[str, float], redis.Redis] = {}
 _lock = threading.Lock()
 
 
@@ -52,9 +52,10 @@ def pool_for(url: str, *, read: bool = False, **options: Any) -> redis.Connectio
 
 def client_for(url: str) -> redis.Redis:
     """The process-wide raw client for ``url`` (one pool per URL), breaker included."""
+    slot = (url, timeout_seconds(read=False))  # a changed timeout setting gets a new pool
     with _lock:
-        client = _clients.get(url)
+        client = _clients.get(slot)
         if client is None:
             client = redis.Redis(connection_pool=pool_for(url, health_check_interval=30))
-            _clients[url] = client
+            _clients[slot] = client
         return client

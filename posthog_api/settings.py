@@ -156,7 +156,8 @@ QUERY_COALESCING_HEARTBEAT_SECONDS = env_float(
 QUERY_COALESCING_MAX_WAIT_SECONDS = env_float(
     "QUERY_COALESCING_MAX_WAIT_SECONDS", 60.0, minimum=0.1
 )
-# How long a finished answer stays readable for the followers still waking up.
+# How long a finished answer stays readable: for the followers still waking up, and for identical
+# requests that queued behind busy server threads while the leader ran (late followers).
 QUERY_COALESCING_RESULT_TTL_SECONDS = env_float(
     "QUERY_COALESCING_RESULT_TTL_SECONDS", 10.0, minimum=1.0
 )

@@ -50,8 +50,21 @@ def engine_statements_running() -> bool:
         return cursor.fetchone()[0] >= 1
 
 
+@pytest.fixture
+def patient(settings):
+    """No timer decides the outcome, however loaded the box: followers wait as long as it takes,
+    the leader's lock cannot expire under a starved heartbeat, and a slow Redis answer is not
+    taken for a stalled server (which would open the breaker and make followers run alone), nor
+    a long wait on the table lock for a runaway statement."""
+    settings.QUERY_STATEMENT_TIMEOUT_MS = 3_600_000
+    settings.QUERY_COALESCING_MAX_WAIT_SECONDS = 3600
+    settings.QUERY_COALESCING_HEARTBEAT_SECONDS = 600
+    settings.REDIS_READ_TIMEOUT_SECONDS = 60
+    settings.REDIS_TIMEOUT_SECONDS = 60
+
+
 def test_fifty_concurrent_insight_retrieves_compute_once(
-    live_app, owner, team, events, table_lock, counters
+    live_app, owner, team, events, table_lock, counters, patient
 ):
     insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
     path = f"/api/projects/{team.id}/insights/{insight.id}/?refresh=force_blocking"
