@@ -60,14 +60,15 @@ if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV
 end
 """
 
-# KEYS: lock, done, err. ARGV: token, ttl_ms, valid_until_ms. A finished answer still within its
-# grace (``result_ttl``) is reused: the joiner follows and reads it at once. These are requests
+# KEYS: lock, done, err. ARGV: token, ttl_ms, valid_until_ms. Returns 1 (lead), 0 (follow) or
+# the finished answer itself: one still within its grace (``result_ttl``) is reused at once. These are requests
 # that arrived while the leader ran but waited in the server's queue for a free thread (see README
 # "Coalescing: late followers"). Otherwise taking the lock clears the previous round's error mark.
 _ACQUIRE = (
     _LATE.format(arg=3, late=-1)
     + """
-if redis.call('exists', KEYS[2]) == 1 then return 0 end
+local done = redis.call('get', KEYS[2])
+if done then return done end
 if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   redis.call('del', KEYS[3])
   return 1
@@ -129,7 +130,7 @@ _orphans_lock = threading.Lock()
 
 def release_orphans(client: redis.Redis) -> None:
     """Release (compare-token) the orphaned locks of ``client``; stop at the first Redis error."""
-    while True:
+    while _orphans:  # empty (no lock, no scan) unless Redis failed a release
         with _orphans_lock:
             index = next((i for i, o in enumerate(_orphans) if o[0] is client), None)
             if index is None:
@@ -196,6 +197,8 @@ class Flight:
         self.channel = f"{base}ch:{key}"
         self.token = secrets.token_hex(16)
         self.lost_lock = False
+        # The answer a leader already finished, found by ``join`` (a late follower's whole wait).
+        self.finished: bytes | None = None
 
     # --- leader side ----------------------------------------------------------------------------
 
@@ -213,6 +216,9 @@ class Flight:
             self.timing.lock_ttl_ms,
             _valid_until_ms(self.client),
         )
+        if isinstance(acquired, bytes):
+            self.finished = acquired
+            return Role.FOLLOWER
         if acquired == -1:
             raise LateCommand("Redis ran the lock command after its deadline (clock skew?)")
         return Role.LEADER if acquired == 1 else Role.FOLLOWER
@@ -292,6 +298,8 @@ class Flight:
 
     def wait(self) -> WaitResult:
         """Wait for the leader's outcome, taking over if the leader dies; bounded by max_wait."""
+        if self.finished is not None:
+            return WaitResult(Outcome.DONE, self.finished)
         deadline = time.monotonic() + self.timing.max_wait
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
         try:

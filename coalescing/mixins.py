@@ -80,7 +80,8 @@ class QueryCoalescingMixin:
         try:
             view.initial(drf_request, *args, **kwargs)
             obj = view.get_object() if self._is_detail_action() else None
-            _release_database_connection()
+            if ticket.flight.finished is None:  # a real wait, not an answer at hand
+                _release_database_connection()
             outcome, shared = ticket.wait()
             if outcome is Outcome.DONE and shared is not None:
                 answer = self.coalesced_response(shared, obj)
