@@ -28,7 +28,7 @@ Failure handling, in the order a reader will worry about it:
    retryable 503) instead of hanging or piling onto the database.
 5. Any ``redis.RedisError`` propagates: the caller fails open and runs the work itself.
 6. A finished answer stays in ``done:<key>`` for ``result_ttl``; an identical request that joins
-   meanwhile follows and reads it at once (it queued behind busy server threads while the
+   meanwhile with ``reuse_finished`` follows and reads it at once (it queued behind busy server threads while the
    leader ran). After that the next joiner leads a new round.
 7. Redis stalls: the lock-taking and lock-extending scripts refuse to run after their caller's
    deadline (``_LATE``), so a command stuck in a stalled server takes no lock when it finally
@@ -60,17 +60,21 @@ if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV
 end
 """
 
-# KEYS: lock, done, err. ARGV: token, ttl_ms, valid_until_ms. Returns 1 (lead), 0 (follow) or
-# the finished answer itself: one still within its grace (``result_ttl``) is reused at once. These are requests
+# KEYS: lock, done, err. ARGV: token, ttl_ms, valid_until_ms, reuse_finished. Returns 1 (lead),
+# 0 (follow) or, when reuse_finished is '1', the finished answer itself: one still within its
+# grace (``result_ttl``) is reused at once. These are requests
 # that arrived while the leader ran but waited in the server's queue for a free thread (see README
-# "Coalescing: late followers"). Otherwise taking the lock clears the previous round's error mark.
+# "Coalescing: late followers"). Otherwise taking the lock clears the previous round's outcome, so a
+# request that may not reuse it never sees an old answer.
 _ACQUIRE = (
     _LATE.format(arg=3, late=-1)
     + """
-local done = redis.call('get', KEYS[2])
-if done then return done end
+if ARGV[4] == '1' then
+  local done = redis.call('get', KEYS[2])
+  if done then return done end
+end
 if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  redis.call('del', KEYS[3])
+  redis.call('del', KEYS[2], KEYS[3])
   return 1
 end
 return 0
@@ -202,7 +206,7 @@ class Flight:
 
     # --- leader side ----------------------------------------------------------------------------
 
-    def join(self) -> Role:
+    def join(self, *, reuse_finished: bool = False) -> Role:
         """Take the lock if it is free (LEADER), else follow whoever holds it (or reuse the
         answer it finished within ``result_ttl``)."""
         release_orphans(self.client)
@@ -215,6 +219,7 @@ class Flight:
             self.token,
             self.timing.lock_ttl_ms,
             _valid_until_ms(self.client),
+            "1" if reuse_finished else "0",
         )
         if isinstance(acquired, bytes):
             self.finished = acquired

@@ -64,6 +64,16 @@ class QueryCoalescingMixin:
         """
         return True
 
+    @classmethod
+    def reuses_finished_answers(cls, request: HttpRequest, action: str) -> bool:
+        """Whether an identical request that joins just after the leader finished takes its
+        answer (a late follower: it queued behind busy server threads while the leader ran).
+
+        Only for requests that compute whatever the result cache holds (``force_blocking``):
+        any other request reads the cache itself, as cheaply, and reports ``is_cached`` truly.
+        """
+        return False
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         ticket = request.META.pop(COALESCED_RESPONSE_META, None)
         if not isinstance(ticket, Ticket):

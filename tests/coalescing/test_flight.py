@@ -65,7 +65,7 @@ def test_a_request_joining_within_the_grace_reuses_the_finished_answer(client):
     first.finish(b"answer")
     late = flight(client)
 
-    assert late.join() is Role.FOLLOWER
+    assert late.join(reuse_finished=True) is Role.FOLLOWER
     result = late.wait()
     assert result.outcome is Outcome.DONE
     assert result.payload == b"answer"
@@ -78,6 +78,16 @@ def test_once_the_grace_is_over_a_new_round_computes_again(client):
     first.finish(b"old")
     wait_until(lambda: client.exists(first.done_key) == 0, what="the answer's grace to end")
     second = flight(client, timing=short)
+
+    assert second.join(reuse_finished=True) is Role.LEADER
+    assert client.exists(second.done_key) == 0
+
+
+def test_a_request_that_may_not_reuse_answers_never_sees_the_previous_rounds(client):
+    first = flight(client)
+    first.join()
+    first.finish(b"old")
+    second = flight(client)
 
     assert second.join() is Role.LEADER
     assert client.exists(second.done_key) == 0

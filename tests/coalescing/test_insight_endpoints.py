@@ -277,3 +277,31 @@ def test_a_retrieve_that_may_compute_is_still_coalesced(owner, team, events, api
     for refresh in ("blocking", "async_except_on_cache_miss", "force_blocking"):
         assert api_client.get(detail, {"refresh": refresh}).status_code == 200
     assert counters["leaders"] == 3
+
+
+def test_a_force_blocking_retrieve_queued_behind_an_identical_one_takes_its_answer(
+    owner, team, events, api_client, counters
+):
+    # Stands for a request that waited in the server's queue while the first one computed.
+    insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
+    detail = f"/api/projects/{team.id}/insights/{insight.id}/"
+    first = api_client.get(detail, {"refresh": "force_blocking"})
+    late = api_client.get(detail, {"refresh": "force_blocking"})
+
+    assert first.status_code == late.status_code == 200
+    assert late.json()["last_refresh"] == first.json()["last_refresh"]
+    assert counters["leaders"] == 1
+    assert counters["shared"] == 1
+
+
+def test_a_blocking_retrieve_after_an_identical_one_reads_the_cache_not_its_answer(
+    owner, team, events, api_client, counters
+):
+    insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
+    detail = f"/api/projects/{team.id}/insights/{insight.id}/"
+    first = api_client.get(detail, {"refresh": "blocking"}).json()
+    second = api_client.get(detail, {"refresh": "blocking"}).json()
+
+    assert first["is_cached"] is False
+    assert second["is_cached"] is True
+    assert counters["shared"] == 0
