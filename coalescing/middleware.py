@@ -31,10 +31,10 @@ from coalescing.flight import Role
 from coalescing.keys import request_key
 from coalescing.mixins import COALESCED_RESPONSE_META
 from coalescing.mixins import SHAREABLE_ATTR
-from coalescing.redis_client import client_for
-from coalescing.routes import coalescing_team_id
+from coalescing.routes import coalescing_for
 from coalescing.ticket import Ticket
 from coalescing.ticket import encode_payload
+from posthog_api.redis_client import client_for
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +63,11 @@ class QueryCoalescingMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not settings.QUERY_COALESCING_ENABLED:
             return self.get_response(request)
-        team_id = coalescing_team_id(request)
-        if team_id is None:
+        coalescing = coalescing_for(request)
+        if coalescing is None:
             return self.get_response(request)
         key = request_key(
-            team_id=team_id,
+            team_id=coalescing.team_id,
             method=request.method or "",
             path=request.path_info,
             query_string=request.META.get("QUERY_STRING", ""),
@@ -80,7 +80,7 @@ class QueryCoalescingMiddleware:
             timing=timing_from_settings(),
         )
         try:
-            role = flight.join()
+            role = flight.join(reuse_finished=coalescing.reuse_finished)
         except redis.RedisError as exc:
             metrics.FAIL_OPEN.inc()
             logger.warning("Query coalescing skipped, Redis unavailable: %s", exc)

@@ -23,6 +23,7 @@ from typing import Any
 from typing import ClassVar
 
 import orjson
+from django.db import connection
 from django.http import HttpRequest
 from django.http import HttpResponse
 from django.http import HttpResponseBase
@@ -63,6 +64,16 @@ class QueryCoalescingMixin:
         """
         return True
 
+    @classmethod
+    def reuses_finished_answers(cls, request: HttpRequest, action: str) -> bool:
+        """Whether an identical request that joins just after the leader finished takes its
+        answer (a late follower: it queued behind busy server threads while the leader ran).
+
+        Only for requests that compute whatever the result cache holds (``force_blocking``):
+        any other request reads the cache itself, as cheaply, and reports ``is_cached`` truly.
+        """
+        return False
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         ticket = request.META.pop(COALESCED_RESPONSE_META, None)
         if not isinstance(ticket, Ticket):
@@ -79,6 +90,8 @@ class QueryCoalescingMixin:
         try:
             view.initial(drf_request, *args, **kwargs)
             obj = view.get_object() if self._is_detail_action() else None
+            if ticket.flight.finished is None:  # a real wait, not an answer at hand
+                _release_database_connection()
             outcome, shared = ticket.wait()
             if outcome is Outcome.DONE and shared is not None:
                 answer = self.coalesced_response(shared, obj)
@@ -140,6 +153,14 @@ class QueryCoalescingMixin:
         view: Any = self
         lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
         return lookup in view.kwargs and hasattr(view, "get_object")
+
+
+def _release_database_connection() -> None:
+    """A follower's checks are done and it may wait for seconds: hand its PostgreSQL connection
+    back instead of pinning one per waiting request (a burst of identical requests would
+    otherwise hold as many connections as requests). Reopened if the follower needs it again."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _mark_unshareable_failures(response: HttpResponseBase) -> None:

@@ -9,6 +9,8 @@ different team for each caller.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
 from django.urls import Resolver404
 from django.urls import resolve
@@ -18,8 +20,14 @@ from coalescing.mixins import QueryCoalescingMixin
 COALESCED_METHODS = frozenset({"GET", "POST"})
 
 
-def coalescing_team_id(request: HttpRequest) -> str | None:
-    """The URL's team id if this request may be coalesced, else None."""
+@dataclass(frozen=True)
+class Coalescing:
+    team_id: str
+    reuse_finished: bool  # the ViewSet's ``reuses_finished_answers``
+
+
+def coalescing_for(request: HttpRequest) -> Coalescing | None:
+    """How this request takes part in coalescing; None if it may not be coalesced."""
     method = request.method or ""
     if method not in COALESCED_METHODS:
         return None
@@ -43,4 +51,10 @@ def coalescing_team_id(request: HttpRequest) -> str | None:
     team_id = match.kwargs.get("team_id")
     if not isinstance(team_id, str) or not team_id.isdigit():
         return None
-    return team_id
+    return Coalescing(team_id, view_class.reuses_finished_answers(request, action))
+
+
+def coalescing_team_id(request: HttpRequest) -> str | None:
+    """The URL's team id if this request may be coalesced, else None."""
+    found = coalescing_for(request)
+    return None if found is None else found.team_id

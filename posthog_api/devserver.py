@@ -24,6 +24,8 @@ from types import FrameType
 from posthog_api.supervisor import Supervised
 
 BIND = os.environ.get("BIND", "127.0.0.1:8000")
+# Every gunicorn setting, shared with the Dockerfile's command.
+GUNICORN_CONFIG = "python:posthog_api.gunicorn_conf"
 
 
 def _manage(*args: str) -> None:
@@ -72,7 +74,7 @@ def web_command() -> list[str]:
         "-m",
         "gunicorn",
         "-c",
-        "python:posthog_api.gunicorn_conf",
+        GUNICORN_CONFIG,
         "--bind",
         BIND,
         "posthog_api.wsgi",

@@ -10,6 +10,11 @@ reads the same totals whichever worker answers it. The directory is emptied when
 starts (files of a previous run would be counted again) and a dead worker's live-only values are
 dropped by ``child_exit``. The variable must be set before any worker imports prometheus_client,
 which is why this module, loaded by the master before it forks, sets it.
+
+Request slots = workers x threads. A coalesced follower holds its slot while it waits, and
+requests beyond the slots queue in the worker until one frees up; identical requests that queued
+while the leader ran reuse its finished answer (``QUERY_COALESCING_RESULT_TTL_SECONDS``), so the
+slot count does not decide how many times a burst computes (README "Coalescing: late followers").
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from posthog_api.env import env_int
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = env_int("WEB_CONCURRENCY", 2, minimum=1)
 worker_class = "gthread"
-threads = 8
+threads = env_int("GUNICORN_THREADS", 8, minimum=1)
 timeout = 120
 accesslog = "-"
 

@@ -1,9 +1,13 @@
-"""Django's Redis cache backend, keeping one client object per connection pool.
+"""Django's Redis cache backend, keeping one client object per pool, on guarded pools.
 
 Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every cache call; the
 constructor fills a table of ~170 response callbacks each time, which cost about as much as the
 Redis round trip itself (a throttled API request makes four or five cache calls). A client is
 a thin, thread-safe wrapper over its pool, so one per pool is enough.
+
+Reads and writes get separate pools from ``redis_client.pool_for``: reads with the short read
+timeout (a slow read is only a miss), writes with the longer one, and all of them behind the
+server's circuit breaker, which they share with the coalescing and async-job clients.
 """
 
 from __future__ import annotations
@@ -15,29 +19,26 @@ import redis
 from django.core.cache import caches
 from django.core.cache.backends import redis as django_redis
 
+from posthog_api.redis_client import pool_for
+
 
 class RedisCacheClient(django_redis.RedisCacheClient):
     # Set by Django's client (its stubs do not declare them).
     _servers: list[str]
-    _pools: dict[int, redis.ConnectionPool]
-    _pool_class: type[redis.ConnectionPool]
     _pool_options: dict[str, Any]
     _client: type[redis.Redis]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, redis.Redis] = {}
+        self._clients: dict[tuple[int, bool], redis.Redis] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
         index: int = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
-        client = self._clients.get(index)
+        slot = (index, write)
+        client = self._clients.get(slot)
         if client is None:
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(
-                    self._servers[index], **self._pool_options
-                )
-            client = self._client(connection_pool=self._pools[index])
-            client = self._clients.setdefault(index, client)
+            pool = pool_for(self._servers[index], read=not write, **self._pool_options)
+            client = self._clients.setdefault(slot, self._client(connection_pool=pool))
         return client
 
 

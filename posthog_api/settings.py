@@ -117,9 +117,17 @@ CACHES = {
         "BACKEND": "posthog_api.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "") or "",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
+# Redis timeouts and circuit breaker (posthog_api/redis_client.py, redis_breaker.py), shared by
+# the cache, the coalescing locks and the async job claims. A healthy Redis answers in well under
+# a millisecond: a cache read that takes longer than this is treated as a miss...
+REDIS_READ_TIMEOUT_SECONDS = env_float("REDIS_READ_TIMEOUT_SECONDS", 0.25, minimum=0.01)
+# ...and writes, lock scripts and connecting give up after this.
+REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 1.0, minimum=0.01)
+# After a timeout or connection error, this process skips that Redis server for this long (then
+# one call probes it), so a stalled Redis costs a request at most one timeout.
+REDIS_BREAKER_COOLDOWN_SECONDS = env_float("REDIS_BREAKER_COOLDOWN_SECONDS", 5.0, minimum=0.01)
 
 # Insight search: "auto" uses pg_trgm where the server has it, else the pure-Python twin.
 INSIGHT_SEARCH_MODE = env_str("INSIGHT_SEARCH_MODE", "auto") or "auto"
@@ -148,7 +156,8 @@ QUERY_COALESCING_HEARTBEAT_SECONDS = env_float(
 QUERY_COALESCING_MAX_WAIT_SECONDS = env_float(
     "QUERY_COALESCING_MAX_WAIT_SECONDS", 60.0, minimum=0.1
 )
-# How long a finished answer stays readable for the followers still waking up.
+# How long a finished answer stays readable: for the followers still waking up, and for identical
+# requests that queued behind busy server threads while the leader ran (late followers).
 QUERY_COALESCING_RESULT_TTL_SECONDS = env_float(
     "QUERY_COALESCING_RESULT_TTL_SECONDS", 10.0, minimum=1.0
 )
@@ -193,7 +202,7 @@ CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A task still running when the broker connection drops finishes and is acknowledged on the new
 # connection (Redis keeps unacked deliveries in Redis itself). Tasks are idempotent and claim their
-# job (insights/queries/async_jobs.py), so a redelivered copy waits instead of running twice.
+# job (insights/queries/job_runner.py), so a redelivered copy waits instead of running twice.
 # Explicit because Celery 6 flips the default to cancelling, which would kill running queries.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A message not acked within this many seconds is redelivered (Redis transport).

@@ -14,7 +14,7 @@ import orjson
 import redis
 from django.conf import settings
 
-from coalescing.redis_client import client_for
+from posthog_api.redis_client import client_for
 from insights.queries.status import STATUS_TTL
 
 # The Celery task that runs a job (defined in insights/tasks.py, which the engine never imports).

@@ -107,6 +107,18 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
             return False
         return refresh != ExecutionMode.CACHE_ONLY_NEVER_CALCULATE.value
 
+    @classmethod
+    def reuses_finished_answers(cls, request: HttpRequest, action: str) -> bool:
+        """A ``force_blocking`` retrieve computes whatever the cache holds: one that queued while
+        an identical one computed takes that answer (README "late followers")."""
+        if action != "retrieve":
+            return False
+        try:
+            refresh = normalise_refresh(request.GET.get("refresh"))
+        except ValidationError:
+            return False
+        return refresh == ExecutionMode.CALCULATE_BLOCKING_ALWAYS.value
+
     @property
     def user(self) -> User:
         """The caller; authentication has already refused anonymous requests."""

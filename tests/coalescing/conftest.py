@@ -20,6 +20,11 @@ from prometheus_client import REGISTRY
 
 from tests.async_queries.helpers import table_lock  # noqa: F401  (a fixture)
 from tests.coalescing import probe
+from tests.redis_server import private_redis  # noqa: F401  (a fixture)
+
+# Only there so a broken test fails instead of hanging; never a timing assumption (a loaded box
+# may be slow, so these are far above anything a passing test needs).
+HANG_GUARD_SECONDS = 600.0
 
 
 class _Server(ThreadedWSGIServer):
@@ -62,7 +67,7 @@ class LiveServer:
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=HANG_GUARD_SECONDS) as response:  # noqa: S310
                 return Reply(response.status, response.read(), dict(response.headers))
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read(), dict(error.headers))
@@ -91,7 +96,7 @@ class Batch:
 
     def join(self) -> list[Reply]:
         for thread in self.threads:
-            thread.join(120)
+            thread.join(HANG_GUARD_SECONDS)
         assert all(reply is not None for reply in self.replies), "a request never came back"
         return [reply for reply in self.replies if reply is not None]
 
@@ -136,7 +141,9 @@ def counters() -> Counters:
     return Counters()
 
 
-def wait_until(predicate: Callable[[], bool], *, what: str, timeout: float = 30.0) -> None:
+def wait_until(
+    predicate: Callable[[], bool], *, what: str, timeout: float = HANG_GUARD_SECONDS
+) -> None:
     """Poll until ``predicate()`` holds; a synchronisation point, not a timing assertion."""
     deadline = time.monotonic() + timeout
     while not predicate():

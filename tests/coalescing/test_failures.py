@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from functools import partial
@@ -113,59 +112,15 @@ def test_follower_waiting_past_the_limit_gets_a_retryable_503(
     assert probe.computation_count() == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def private_redis():
-    """A Redis server of our own, so the test can stop it without touching anyone else's."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    wait_until(lambda: _pings(client), what="private redis to start")
-    try:
-        yield server, url
-    finally:
-        client.close()
-        if server.poll() is None:
-            server.kill()
-            server.wait(10)
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-
-
 def test_requests_are_still_answered_when_redis_stops(
     live, owner, team, person, settings, private_redis, counters
 ):
-    server, url = private_redis
-    settings.QUERY_COALESCING_REDIS_URL = url
+    settings.QUERY_COALESCING_REDIS_URL = private_redis.url
     key = make_key(owner)
     path = f"/api/projects/{team.id}/probes/{person.id}/"
     before = live.request(path, key=key)
-    server.terminate()
-    server.wait(10)
+    private_redis.process.terminate()
+    private_redis.process.wait(10)
     after = live.start([partial(live.request, path, key=key)] * 3).join()
 
     assert before.status == 200

@@ -12,6 +12,7 @@ from coalescing.flight import Flight
 from coalescing.flight import FlightTiming
 from coalescing.flight import Outcome
 from coalescing.flight import Role
+from tests.coalescing.conftest import wait_until
 
 FAST = FlightTiming(heartbeat=0.1, max_wait=10.0, result_ttl=5.0, poll=0.02)
 
@@ -57,7 +58,32 @@ def test_follower_told_not_to_share_runs_on_its_own(client):
     assert follower.wait().outcome is Outcome.ERROR
 
 
-def test_a_new_round_never_sees_the_previous_rounds_answer(client):
+def test_a_request_joining_within_the_grace_reuses_the_finished_answer(client):
+    # A request that queued behind the server's busy threads while the leader ran.
+    first = flight(client)
+    first.join()
+    first.finish(b"answer")
+    late = flight(client)
+
+    assert late.join(reuse_finished=True) is Role.FOLLOWER
+    result = late.wait()
+    assert result.outcome is Outcome.DONE
+    assert result.payload == b"answer"
+
+
+def test_once_the_grace_is_over_a_new_round_computes_again(client):
+    short = FlightTiming(heartbeat=0.1, max_wait=10.0, result_ttl=1.0, poll=0.02)
+    first = flight(client, timing=short)
+    first.join()
+    first.finish(b"old")
+    wait_until(lambda: client.exists(first.done_key) == 0, what="the answer's grace to end")
+    second = flight(client, timing=short)
+
+    assert second.join(reuse_finished=True) is Role.LEADER
+    assert client.exists(second.done_key) == 0
+
+
+def test_a_request_that_may_not_reuse_answers_never_sees_the_previous_rounds(client):
     first = flight(client)
     first.join()
     first.finish(b"old")
@@ -65,6 +91,16 @@ def test_a_new_round_never_sees_the_previous_rounds_answer(client):
 
     assert second.join() is Role.LEADER
     assert client.exists(second.done_key) == 0
+
+
+def test_a_request_after_an_unshareable_answer_computes_again(client):
+    first = flight(client)
+    first.join()
+    first.fail()
+    second = flight(client)
+
+    assert second.join() is Role.LEADER
+    assert client.exists(second.err_key) == 0
 
 
 def test_a_leader_that_lost_its_lock_cannot_publish_or_release_the_successors(client):

@@ -50,8 +50,21 @@ def engine_statements_running() -> bool:
         return cursor.fetchone()[0] >= 1
 
 
+@pytest.fixture
+def patient(settings):
+    """No timer decides the outcome, however loaded the box: followers wait as long as it takes,
+    the leader's lock cannot expire under a starved heartbeat, and a slow Redis answer is not
+    taken for a stalled server (which would open the breaker and make followers run alone), nor
+    a long wait on the table lock for a runaway statement."""
+    settings.QUERY_STATEMENT_TIMEOUT_MS = 3_600_000
+    settings.QUERY_COALESCING_MAX_WAIT_SECONDS = 3600
+    settings.QUERY_COALESCING_HEARTBEAT_SECONDS = 600
+    settings.REDIS_READ_TIMEOUT_SECONDS = 60
+    settings.REDIS_TIMEOUT_SECONDS = 60
+
+
 def test_fifty_concurrent_insight_retrieves_compute_once(
-    live_app, owner, team, events, table_lock, counters
+    live_app, owner, team, events, table_lock, counters, patient
 ):
     insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
     path = f"/api/projects/{team.id}/insights/{insight.id}/?refresh=force_blocking"
@@ -264,3 +277,31 @@ def test_a_retrieve_that_may_compute_is_still_coalesced(owner, team, events, api
     for refresh in ("blocking", "async_except_on_cache_miss", "force_blocking"):
         assert api_client.get(detail, {"refresh": refresh}).status_code == 200
     assert counters["leaders"] == 3
+
+
+def test_a_force_blocking_retrieve_queued_behind_an_identical_one_takes_its_answer(
+    owner, team, events, api_client, counters
+):
+    # Stands for a request that waited in the server's queue while the first one computed.
+    insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
+    detail = f"/api/projects/{team.id}/insights/{insight.id}/"
+    first = api_client.get(detail, {"refresh": "force_blocking"})
+    late = api_client.get(detail, {"refresh": "force_blocking"})
+
+    assert first.status_code == late.status_code == 200
+    assert late.json()["last_refresh"] == first.json()["last_refresh"]
+    assert counters["leaders"] == 1
+    assert counters["shared"] == 1
+
+
+def test_a_blocking_retrieve_after_an_identical_one_reads_the_cache_not_its_answer(
+    owner, team, events, api_client, counters
+):
+    insight = make_insight(team=team, user=owner, query=trends_query(dateRange=DATE_RANGE))
+    detail = f"/api/projects/{team.id}/insights/{insight.id}/"
+    first = api_client.get(detail, {"refresh": "blocking"}).json()
+    second = api_client.get(detail, {"refresh": "blocking"}).json()
+
+    assert first["is_cached"] is False
+    assert second["is_cached"] is True
+    assert counters["shared"] == 0
