@@ -14,8 +14,8 @@ import orjson
 import redis
 from django.conf import settings
 
-from posthog_api.redis_client import client_for
 from insights.queries.status import STATUS_TTL
+from posthog_api.redis_client import client_for
 
 # The Celery task that runs a job (defined in insights/tasks.py, which the engine never imports).
 REFRESH_TASK = "insights.refresh_query"
