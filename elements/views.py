@@ -18,10 +18,6 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.utils.urls import replace_query_param
 
-from elements.chain import ParsedChainMemo
-from elements.chain import chain_hash
-from elements.chain import data_attributes_matcher
-from elements.chain import parse_chain_shared
 from elements.filters import ElementFilterSet
 from elements.models import Element
 from elements.selectors import element_list
@@ -36,6 +32,10 @@ from elements.serializers import ElementValuesQuerySerializer
 from elements.services import element_create
 from elements.services import element_delete
 from elements.services import element_update
+from posthog_api.elements_chain import ParsedChainMemo
+from posthog_api.elements_chain import chain_hash
+from posthog_api.elements_chain import data_attributes_matcher
+from posthog_api.elements_chain import parse_chain_shared
 from posthog_api.routing import TeamScopedViewSetMixin
 
 STATS_CACHE_CONTROL = "public, max-age=30"
