@@ -60,8 +60,9 @@ class ServerTiming:
         return ", ".join(f"{name};dur={duration:.1f}" for name, duration in self.entries)
 
 
-# Parsed chains, shared by this process's stats requests (see ParsedChainMemo).
-PARSED_CHAINS = ParsedChainMemo(max_chars=settings.ELEMENT_CHAIN_MEMO_MAX_CHARS)
+# Parsed chains, shared by this process's stats requests (see ParsedChainMemo). Its bound is read
+# from settings at each insert, not at import, so override_settings and tests see it.
+PARSED_CHAINS = ParsedChainMemo(max_chars=lambda: settings.ELEMENT_CHAIN_MEMO_MAX_CHARS)
 
 
 class ElementViewSet(TeamScopedViewSetMixin, viewsets.ModelViewSet[Element]):

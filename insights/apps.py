@@ -8,3 +8,8 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI extension that describes ``query`` with the pydantic models.
         from insights import schema_extensions  # noqa: F401
+        from insights.demo import on_demo_project_ready
+        from posthog_api.demo.hooks import demo_project_ready
+
+        # ``make run``'s ensure_demo asks apps for their demo content through this hook.
+        demo_project_ready.connect(on_demo_project_ready, dispatch_uid="insights.demo")
