@@ -24,9 +24,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from activity.pagination import PAGE_PARAMETERS
+from activity.pagination import activity_page
 from activity.selectors import activity_list
-from activity.views import PAGE_PARAMETERS
-from activity.views import activity_page
 from coalescing.mixins import QueryCoalescingMixin
 from insights.filters import InsightFilterBackend
 from insights.filters import InsightFilterSet
