@@ -11,7 +11,6 @@ from insights.queries.dates import ResolvedRange
 from insights.queries.dates import iso
 from insights.queries.labels import bucket_fields
 from insights.queries.runners.base import DateRangeRunner
-from insights.queries.runners.base import register
 from insights.queries.sql import EventScope
 from insights.queries.sql import bucket_expr
 from insights.queries.sql import events_series
@@ -27,8 +26,8 @@ SQL_STEP = {
 }
 
 
-@register("LifecycleQuery")
 class LifecycleQueryRunner(DateRangeRunner):
+    kind = "LifecycleQuery"
     query: schema.LifecycleQuery
     all_time_unsupported = "Lifecycle"
 

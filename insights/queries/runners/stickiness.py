@@ -11,7 +11,6 @@ from insights.queries.dates import iso
 from insights.queries.dates import previous_range
 from insights.queries.filters import Fragment
 from insights.queries.runners.base import DateRangeRunner
-from insights.queries.runners.base import register
 from insights.queries.sql import ACTOR
 from insights.queries.sql import EventScope
 from insights.queries.sql import bucket_expr
@@ -22,8 +21,8 @@ STEP_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 CRITERIA_SQL = {"gte": ">=", "lte": "<=", "exact": "="}
 
 
-@register("StickinessQuery")
 class StickinessQueryRunner(DateRangeRunner):
+    kind = "StickinessQuery"
     query: schema.StickinessQuery
     all_time_unsupported = "Stickiness"
 
