@@ -151,9 +151,12 @@ class InsightBasicSerializer(ModelSerializer[Insight]):
 
 
 class InsightSerializer(InsightBasicSerializer):
-    """The full insight. The result fields are computed by the view
-    (``insights.services.results``) and handed over in the context as ``results`` (insight id ->
-    fields): serializing runs no query, writes no cache and enqueues nothing."""
+    """The full insight; result fields come from ``insights.results.insight_result_fields``."""
+
+    # (The docstring above is the published OpenAPI description, kept word for word.) The result
+    # fields are computed by the view (``insights.services.results``) and handed over in the
+    # context as ``results`` (insight id -> fields): serializing runs no query, writes no cache
+    # and enqueues nothing.
 
     dashboards = ProjectDashboardsField(many=True, required=False)  # type: ignore[assignment]
     last_modified_by = UserBasicSerializer(read_only=True)
