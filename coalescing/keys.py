@@ -17,8 +17,12 @@ IGNORED_PARAMS = frozenset({"client_query_id", "session_id", "personal_api_key"}
 
 
 def normalized_query_string(query_string: str) -> str:
-    # parse_qsl drops blank values, so "?refresh=" keys the same as no refresh at all.
-    pairs = [(k, v) for k, v in parse_qsl(query_string) if k not in IGNORED_PARAMS]
+    # Blank values are kept: "?refresh=" means force_blocking, not the absent default.
+    pairs = [
+        (k, v)
+        for k, v in parse_qsl(query_string, keep_blank_values=True)
+        if k not in IGNORED_PARAMS
+    ]
     return urlencode(sorted(pairs))
 
 

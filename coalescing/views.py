@@ -5,8 +5,7 @@ one, from loopback only (``posthog_api/metrics_access.py``)."""
 
 from __future__ import annotations
 
-import os
-
+from django.conf import settings
 from django.http import HttpRequest
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -22,9 +21,9 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     denial = metrics_access_denial(request)
     if denial is not None:
         return denial
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)
         output = generate_latest(registry)
     else:
         output = generate_latest(REGISTRY)

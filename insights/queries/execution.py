@@ -27,7 +27,7 @@ from insights.queries.modes import ExecutionMode
 from insights.queries.modes import execution_mode
 from insights.queries.overrides import apply_filters_override
 from insights.queries.runners.base import QueryRunner
-from insights.queries.runners.base import runner_for
+from insights.queries.runners.registry import runner_for
 from insights.queries.schema import source_of
 from insights.queries.schema import validate_and_parse
 from insights.queries.status import CANCELLED_MESSAGE

@@ -18,8 +18,16 @@ def key(**overrides):
     return request_key(**{**base, **overrides})
 
 
-def test_query_params_are_sorted_and_blank_or_per_client_values_dropped():
-    assert normalized_query_string("b=2&a=1&refresh=&client_query_id=x&session_id=y") == "a=1&b=2"
+def test_query_params_are_sorted_and_per_client_values_dropped():
+    assert (
+        normalized_query_string("b=2&a=1&refresh=&client_query_id=x&session_id=y")
+        == "a=1&b=2&refresh="
+    )
+
+
+def test_a_blank_refresh_is_not_the_absent_default():
+    # A bare "refresh=" is force_blocking; no refresh is the endpoint's default mode.
+    assert key(query_string="refresh=") != key(query_string="")
     assert key(query_string="refresh=blocking&a=1") == key(
         query_string="a=1&refresh=blocking&client_query_id=q"
     )
