@@ -36,7 +36,6 @@ from posthog_api.models import Team
 _RUNNERS: dict[str, type[QueryRunner]] = {}
 
 NOT_YET_SUPPORTED = {
-    "FunnelsQuery": "Funnels",
     "RetentionQuery": "Retention",
     "PathsQuery": "Paths",
     "HogQLQuery": "HogQL (SQL insights)",

@@ -1,0 +1,197 @@
+"""PL/pgSQL functions computing one actor's funnel path (posthog-queries.md §3.3).
+
+The engine aggregates each actor's matching events into ordered arrays and calls one of these
+per actor inside the same statement, so a funnel is one pass over the events in PostgreSQL.
+A later change to a function needs a new migration with its ``CREATE OR REPLACE``.
+"""
+
+from django.db import migrations
+
+# ts: event epoch seconds (ascending); steps: bit j = the event matches step j (0-based);
+# excl: bit i (1 <= i < n) = the event is an exclusion for paths that completed i steps;
+# bd: breakdown value per event (only read when attr_step >= 0, "step" attribution).
+# Returns NULL for an actor that never did step 1 or whose best path is excluded, else
+# (mask: steps of the path, times: timestamp per step (NULL when skipped)).
+ORDERED = r"""
+CREATE OR REPLACE FUNCTION posthog_funnel_path(
+    ts float8[], steps int[], excl int[], bd text[], n int, win float8, optional_mask int,
+    strict boolean, attr_step int, attr_value text, OUT mask int, OUT times float8[]
+) LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+    len int := coalesce(array_length(ts, 1), 0);
+    -- entered slot k (0..n) is stored at index k + 1: the latest path that completed k steps.
+    st float8[] := array_fill(NULL::float8, ARRAY[n + 1]);
+    ex boolean[] := array_fill(false, ARRAY[n + 1]);
+    mk int[] := array_fill(0, ARRAY[n + 1]);
+    tm float8[] := array_fill(NULL::float8, ARRAY[(n + 1) * n]);
+    ev int[] := array_fill(0, ARRAY[(n + 1) * n]);
+    best_k int := 0;
+    best_start float8;
+    best_ex boolean := false;
+    best_mk int := 0;
+    best_tm float8[];
+    i int := 1;
+    j int;
+    x int;
+    s int;
+    p int;
+    k int;
+    t float8;
+    multi boolean;
+    uniform boolean;
+    in_win boolean;
+    used boolean;
+BEGIN
+    WHILE i <= len LOOP
+        t := ts[i];
+        j := i;
+        uniform := true;
+        WHILE j < len AND ts[j + 1] = t LOOP
+            j := j + 1;
+            IF steps[j] <> steps[i] OR excl[j] <> excl[i] THEN
+                uniform := false;
+            END IF;
+        END LOOP;
+        st[1] := t; ex[1] := false; mk[1] := 0;
+        FOR k IN 1..n LOOP tm[k] := NULL; ev[k] := 0; END LOOP;
+        multi := NOT uniform;
+        -- Events sharing a timestamp but matching different steps: one pseudo-event per
+        -- matched step, lowest step first, no exclusions, no strict reset, no event twice.
+        FOR pass IN 1..(CASE WHEN multi THEN n ELSE 1 END) LOOP
+          FOR x IN i..j LOOP
+            IF multi AND (steps[x] >> (pass - 1)) & 1 = 0 THEN CONTINUE; END IF;
+            -- exclusions first, then steps, each from the highest down
+            FOR is_excl IN REVERSE 1..0 LOOP
+              FOR s IN REVERSE n..1 LOOP
+                IF is_excl = 1 AND (multi OR s < 2 OR (excl[x] >> (s - 1)) & 1 = 0) THEN CONTINUE; END IF;
+                IF is_excl = 0 AND (multi AND s <> pass OR (steps[x] >> (s - 1)) & 1 = 0) THEN CONTINUE; END IF;
+                -- the exclusion numbered s marks paths that completed s - 1 steps
+                p := s - 1;
+                in_win := st[p + 1] IS NOT NULL AND t - st[p + 1] <= win;
+                WHILE p > 0 AND NOT in_win AND (optional_mask >> (p - 1)) & 1 = 1 LOOP
+                    p := p - 1;
+                    in_win := st[p + 1] IS NOT NULL AND t - st[p + 1] <= win;
+                END LOOP;
+                IF NOT in_win OR st[s + 1] IS NOT DISTINCT FROM st[p + 1] THEN CONTINUE; END IF;
+                IF is_excl = 1 THEN
+                    IF NOT ex[p + 1] THEN
+                        ex[p + 1] := true;
+                        IF best_k = p AND t - best_start <= win THEN best_ex := true; END IF;
+                    END IF;
+                    CONTINUE;
+                END IF;
+                IF attr_step >= 0 AND p = attr_step AND bd[x] IS DISTINCT FROM attr_value THEN
+                    CONTINUE;
+                END IF;
+                used := false;
+                IF multi THEN
+                    FOR k IN 1..n LOOP
+                        IF ev[p * n + k] = x THEN used := true; END IF;
+                    END LOOP;
+                END IF;
+                IF used THEN CONTINUE; END IF;
+                IF NOT ex[p + 1] THEN
+                    st[s + 1] := st[p + 1];
+                    ex[s + 1] := false;
+                    mk[s + 1] := mk[p + 1] | (1 << (s - 1));
+                    FOR k IN 1..n LOOP
+                        tm[s * n + k] := tm[p * n + k];
+                        ev[s * n + k] := ev[p * n + k];
+                    END LOOP;
+                    tm[s * n + s] := t;
+                    ev[s * n + s] := x;
+                END IF;
+                IF s > best_k OR (s = best_k AND best_ex) THEN
+                    best_k := s;
+                    best_start := st[p + 1];
+                    best_ex := ex[p + 1];
+                    best_mk := mk[p + 1] | (1 << (s - 1));
+                    best_tm := tm[p * n + 1:p * n + n];
+                    best_tm[s] := t;
+                END IF;
+              END LOOP;
+            END LOOP;
+            IF strict AND NOT multi THEN
+                FOR k IN 1..n LOOP
+                    IF (steps[x] >> (k - 1)) & 1 = 0 THEN
+                        st[k + 1] := NULL; ex[k + 1] := false; mk[k + 1] := 0;
+                    END IF;
+                END LOOP;
+            END IF;
+          END LOOP;
+        END LOOP;
+        EXIT WHEN st[n + 1] IS NOT NULL;
+        i := j + 1;
+    END LOOP;
+    IF best_k = 0 OR best_ex THEN
+        RETURN;
+    END IF;
+    mask := best_mk;
+    times := best_tm;
+END
+$fn$;
+"""
+
+# Unordered: the most distinct steps covered inside one window of ``win`` seconds ending at a
+# step event, each event covering the lowest uncovered step it matches (events in time order);
+# an exclusion event drops every earlier event from later windows. Returns
+# (mask: the first k steps, times: the covering events' timestamps in time order).
+UNORDERED = r"""
+CREATE OR REPLACE FUNCTION posthog_funnel_unordered(
+    ts float8[], steps int[], excl int[], n int, win float8, OUT mask int, OUT times float8[]
+) LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+    len int := coalesce(array_length(ts, 1), 0);
+    barrier float8 := '-infinity';
+    l int := 1;
+    r int;
+    x int;
+    b int;
+    covered int;
+    cnt int;
+    best int := 0;
+    cur float8[];
+    best_tm float8[];
+BEGIN
+    FOR r IN 1..len LOOP
+        IF excl[r] <> 0 THEN
+            barrier := ts[r];
+        END IF;
+        CONTINUE WHEN steps[r] = 0;
+        WHILE ts[l] < ts[r] - win OR ts[l] < barrier LOOP
+            l := l + 1;
+        END LOOP;
+        covered := 0;
+        cnt := 0;
+        cur := array_fill(NULL::float8, ARRAY[n]);
+        FOR x IN l..r LOOP
+            b := steps[x] & ~covered;
+            CONTINUE WHEN b = 0;
+            b := b & -b;
+            covered := covered | b;
+            cnt := cnt + 1;
+            cur[cnt] := ts[x];
+        END LOOP;
+        IF cnt > best THEN
+            best := cnt;
+            best_tm := cur;
+            EXIT WHEN best = n;
+        END IF;
+    END LOOP;
+    IF best = 0 THEN
+        RETURN;
+    END IF;
+    mask := (1 << best) - 1;
+    times := best_tm;
+END
+$fn$;
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [("insights", "0002_enable_pg_trgm")]
+
+    operations = [
+        migrations.RunSQL(ORDERED, "DROP FUNCTION IF EXISTS posthog_funnel_path"),
+        migrations.RunSQL(UNORDERED, "DROP FUNCTION IF EXISTS posthog_funnel_unordered"),
+    ]

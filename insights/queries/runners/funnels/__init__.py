@@ -1,0 +1,1 @@
+"""Funnels: ``builder`` writes the SQL, ``shaper`` shapes its rows, ``runner`` ties them."""
