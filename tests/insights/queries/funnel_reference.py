@@ -97,9 +97,7 @@ def path(
     return best[1].times
 
 
-def unordered(
-    events: list[Event], *, n: int, window: float
-) -> list[float] | None:
+def unordered(events: list[Event], *, n: int, window: float) -> list[float] | None:
     """Timestamps of the covering events of the best window (their count = steps completed)."""
     ordered = sorted(events, key=lambda e: e[0])
     barrier = float("-inf")

@@ -24,7 +24,7 @@ def step(event: str | None, **fields: Any) -> dict[str, Any]:
     return {"kind": "EventsNode", "event": event, **fields}
 
 
-def funnel(*events: str | None | dict[str, Any], **fields: Any) -> dict[str, Any]:
+def funnel(*events: str | dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
     series = [e if isinstance(e, dict) else step(e) for e in events]
     return {"kind": "FunnelsQuery", "series": series, "dateRange": RANGE, **fields}
 
@@ -221,7 +221,9 @@ def test_unordered_counts_distinct_steps_in_any_order(api_client: APIClient, tea
     at(team, "u2", "signup", "02T10:01:00")  # the same step twice counts once
     at(team, "u3", "purchase", "02T10:00:00")
     at(team, "u3", "$pageview", "20T10:00:00")  # outside the 14-day window of the purchase
-    query = funnel("$pageview", "signup", "purchase", funnelsFilter={"funnelOrderType": "unordered"})
+    query = funnel(
+        "$pageview", "signup", "purchase", funnelsFilter={"funnelOrderType": "unordered"}
+    )
     results = run(api_client, team, query)
     assert [(r["name"], r["action_id"], r["count"]) for r in results] == [
         ("Completed 1 step", None, 3),
@@ -312,9 +314,7 @@ def test_test_account_filters_apply_when_asked(api_client: APIClient, team: Team
     assert counts(run(api_client, team, filtered)) == [1, 1]
 
 
-def test_a_merged_person_is_followed_across_distinct_ids(
-    api_client: APIClient, team: Team
-) -> None:
+def test_a_merged_person_is_followed_across_distinct_ids(api_client: APIClient, team: Team) -> None:
     # anon-1 viewed, then was identified as user-1 (merged into one person), who signed up.
     create_person(team=team, distinct_ids=["anon-1", "user-1"])
     at(team, "anon-1", "$pageview", "02T10:00:00")

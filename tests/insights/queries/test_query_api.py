@@ -80,7 +80,7 @@ def test_unknown_kind_is_a_400(api_client: APIClient, team: Team) -> None:
 
 
 def test_unsupported_kind_is_a_400_that_says_so(api_client: APIClient, team: Team) -> None:
-    query = {"kind": "PathsQuery"}
+    query = {"kind": "PathsQuery", "pathsFilter": {}}
     response = api_client.post(url(team), {"query": query}, format="json")
     assert response.status_code == 400
     assert response.json()["detail"] == "Paths is not yet supported by this service."

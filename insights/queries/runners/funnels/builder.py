@@ -109,7 +109,7 @@ def events_cte(spec: FunnelSpec) -> Fragment:
     breakdown = spec.breakdown or ("''", [])
     where = ["e.team_id = %s", "e.timestamp >= %s", "e.timestamp <= %s"]
     params: list[Any] = [spec.team_id, spec.ts_from, spec.ts_to]
-    names = [s.event for s in [*spec.steps, *spec.exclusions]]
+    names = [s.event for s in spec.steps] + [x.event for x in spec.exclusions]
     # Strict funnels read every event: any other event in between breaks the sequence.
     if spec.order != "strict" and None not in names:
         where.append("e.event = ANY(%s)")
@@ -168,7 +168,9 @@ def paths_cte(spec: FunnelSpec) -> Fragment:
         step_bit = 1 << spec.attribution_step
         bd = (
             f"array_agg(bd {order}) AS bds,"
-            f" array_agg(DISTINCT bd) FILTER (WHERE steps & {step_bit} <> 0) AS candidates"
+            # an actor without a step-k event is counted once, under the empty value
+            f" COALESCE(array_agg(DISTINCT bd) FILTER (WHERE steps & {step_bit} <> 0),"
+            " ARRAY['']) AS candidates"
         )
         attr_value = "v.bd"
     else:
@@ -214,9 +216,7 @@ def steps_sql(spec: FunnelSpec) -> Fragment:
     for k in range(1, spec.n):
         gap = gap_expr(k)
         stats.append(f"avg({gap}) FILTER (WHERE {gap} > 0)")
-        stats.append(
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {gap}) FILTER (WHERE {gap} > 0)"
-        )
+        stats.append(f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {gap}) FILTER (WHERE {gap} > 0)")
     stat_sql = "".join(f", {s}" for s in stats)
     rank_order = ", ".join(f"c{k} DESC" for k in reversed(range(spec.n)))
     if spec.breakdown is not None and spec.breakdown_limit is not None:
@@ -236,7 +236,9 @@ def steps_sql(spec: FunnelSpec) -> Fragment:
     return sql, [*params, *final_params]
 
 
-def time_to_convert_sql(spec: FunnelSpec, from_step: int, to_step: int, bins: int | None) -> Fragment:
+def time_to_convert_sql(
+    spec: FunnelSpec, from_step: int, to_step: int, bins: int | None
+) -> Fragment:
     """Rows (low, width, bin count, average, bin start, actors) of the conversion-time histogram."""
     paths, params = paths_cte(spec)
     sample = " + ".join(f"COALESCE({gap_expr(k)}, 0)" for k in range(from_step + 1, to_step + 1))

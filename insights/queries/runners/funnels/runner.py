@@ -36,9 +36,7 @@ class FunnelsQueryRunner(DateRangeRunner):
         filters = self.filter_builder()
         global_conditions = [
             filters.build(query.properties),
-            filters.build_raw(
-                self.team.test_account_filters if query.filterTestAccounts else None
-            ),
+            filters.build_raw(self.team.test_account_filters if query.filterTestAccounts else None),
         ]
         interval = options.funnelWindowInterval or builder.DEFAULT_WINDOW[0]
         unit = options.funnelWindowIntervalUnit or builder.DEFAULT_WINDOW[1]
@@ -81,7 +79,9 @@ class FunnelsQueryRunner(DateRangeRunner):
             from_step = options.funnelFromStep or 0
             to_step = options.funnelToStep if options.funnelToStep is not None else spec.n - 1
             spec.breakdown = None  # time to convert is never broken down
-            rows = self.sql(*builder.time_to_convert_sql(spec, from_step, to_step, options.binCount))
+            rows = self.sql(
+                *builder.time_to_convert_sql(spec, from_step, to_step, options.binCount)
+            )
             results = shaper.time_to_convert_results(rows)
         else:
             raise UnsupportedQuery("Funnel trends (funnelVizType trends)")
