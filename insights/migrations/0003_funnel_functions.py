@@ -7,24 +7,25 @@ A later change to a function needs a new migration with its ``CREATE OR REPLACE`
 
 from django.db import migrations
 
-# ts: event epoch seconds (ascending); steps: bit j = the event matches step j (0-based);
-# excl: bit i (1 <= i < n) = the event is an exclusion for paths that completed i steps;
-# bd: breakdown value per event (only read when attr_step >= 0, "step" attribution).
+# ev: one row per event in time order, ``{epoch seconds, steps, exclusions}`` where bit j of
+# steps = the event matches step j (0-based) and bit i of exclusions (1 <= i < n) = the event
+# drops a path that completed i steps; bd: breakdown value per event (only read when
+# attr_step >= 0, "step" attribution: the event used for step attr_step must carry attr_value).
 # Returns NULL for an actor that never did step 1 or whose best path is excluded, else
 # (mask: steps of the path, times: timestamp per step (NULL when skipped)).
 ORDERED = r"""
 CREATE OR REPLACE FUNCTION posthog_funnel_path(
-    ts float8[], steps int[], excl int[], bd text[], n int, win float8, optional_mask int,
-    strict boolean, attr_step int, attr_value text, OUT mask int, OUT times float8[]
+    ev float8[], bd text[], n int, win float8, optional_mask int, strict boolean,
+    attr_step int, attr_value text, OUT mask int, OUT times float8[]
 ) LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
-    len int := coalesce(array_length(ts, 1), 0);
+    len int := coalesce(array_length(ev, 1), 0);
     -- entered slot k (0..n) is stored at index k + 1: the latest path that completed k steps.
     st float8[] := array_fill(NULL::float8, ARRAY[n + 1]);
     ex boolean[] := array_fill(false, ARRAY[n + 1]);
     mk int[] := array_fill(0, ARRAY[n + 1]);
     tm float8[] := array_fill(NULL::float8, ARRAY[(n + 1) * n]);
-    ev int[] := array_fill(0, ARRAY[(n + 1) * n]);
+    used_ev int[] := array_fill(0, ARRAY[(n + 1) * n]);
     best_k int := 0;
     best_start float8;
     best_ex boolean := false;
@@ -37,42 +38,47 @@ DECLARE
     p int;
     k int;
     t float8;
+    sx int;
+    xx int;
     multi boolean;
-    uniform boolean;
     in_win boolean;
     used boolean;
 BEGIN
     WHILE i <= len LOOP
-        t := ts[i];
+        t := ev[i][1];
         j := i;
-        uniform := true;
-        WHILE j < len AND ts[j + 1] = t LOOP
+        multi := false;
+        WHILE j < len AND ev[j + 1][1] = t LOOP
             j := j + 1;
-            IF steps[j] <> steps[i] OR excl[j] <> excl[i] THEN
-                uniform := false;
+            IF ev[j][2] <> ev[i][2] OR ev[j][3] <> ev[i][3] THEN
+                multi := true;
             END IF;
         END LOOP;
         st[1] := t; ex[1] := false; mk[1] := 0;
-        FOR k IN 1..n LOOP tm[k] := NULL; ev[k] := 0; END LOOP;
-        multi := NOT uniform;
+        FOR k IN 1..n LOOP tm[k] := NULL; used_ev[k] := 0; END LOOP;
         -- Events sharing a timestamp but matching different steps: one pseudo-event per
         -- matched step, lowest step first, no exclusions, no strict reset, no event twice.
         FOR pass IN 1..(CASE WHEN multi THEN n ELSE 1 END) LOOP
           FOR x IN i..j LOOP
-            IF multi AND (steps[x] >> (pass - 1)) & 1 = 0 THEN CONTINUE; END IF;
+            sx := ev[x][2]::int;
+            xx := CASE WHEN multi THEN 0 ELSE ev[x][3]::int END;
+            IF multi THEN
+                CONTINUE WHEN (sx >> (pass - 1)) & 1 = 0;
+                sx := 1 << (pass - 1);
+            END IF;
             -- exclusions first, then steps, each from the highest down
             FOR is_excl IN REVERSE 1..0 LOOP
+              CONTINUE WHEN (CASE WHEN is_excl = 1 THEN xx ELSE sx END) = 0;
               FOR s IN REVERSE n..1 LOOP
-                IF is_excl = 1 AND (multi OR s < 2 OR (excl[x] >> (s - 1)) & 1 = 0) THEN CONTINUE; END IF;
-                IF is_excl = 0 AND (multi AND s <> pass OR (steps[x] >> (s - 1)) & 1 = 0) THEN CONTINUE; END IF;
-                -- the exclusion numbered s marks paths that completed s - 1 steps
+                CONTINUE WHEN ((CASE WHEN is_excl = 1 THEN xx ELSE sx END) >> (s - 1)) & 1 = 0;
+                -- step s extends a path that completed s - 1 steps; exclusion s marks it
                 p := s - 1;
                 in_win := st[p + 1] IS NOT NULL AND t - st[p + 1] <= win;
                 WHILE p > 0 AND NOT in_win AND (optional_mask >> (p - 1)) & 1 = 1 LOOP
                     p := p - 1;
                     in_win := st[p + 1] IS NOT NULL AND t - st[p + 1] <= win;
                 END LOOP;
-                IF NOT in_win OR st[s + 1] IS NOT DISTINCT FROM st[p + 1] THEN CONTINUE; END IF;
+                CONTINUE WHEN NOT in_win OR st[s + 1] IS NOT DISTINCT FROM st[p + 1];
                 IF is_excl = 1 THEN
                     IF NOT ex[p + 1] THEN
                         ex[p + 1] := true;
@@ -80,26 +86,25 @@ BEGIN
                     END IF;
                     CONTINUE;
                 END IF;
-                IF attr_step >= 0 AND p = attr_step AND bd[x] IS DISTINCT FROM attr_value THEN
-                    CONTINUE;
-                END IF;
-                used := false;
+                CONTINUE WHEN attr_step >= 0 AND p = attr_step
+                    AND bd[x] IS DISTINCT FROM attr_value;
                 IF multi THEN
+                    used := false;
                     FOR k IN 1..n LOOP
-                        IF ev[p * n + k] = x THEN used := true; END IF;
+                        IF used_ev[p * n + k] = x THEN used := true; END IF;
                     END LOOP;
+                    CONTINUE WHEN used;
                 END IF;
-                IF used THEN CONTINUE; END IF;
                 IF NOT ex[p + 1] THEN
                     st[s + 1] := st[p + 1];
                     ex[s + 1] := false;
                     mk[s + 1] := mk[p + 1] | (1 << (s - 1));
                     FOR k IN 1..n LOOP
                         tm[s * n + k] := tm[p * n + k];
-                        ev[s * n + k] := ev[p * n + k];
+                        used_ev[s * n + k] := used_ev[p * n + k];
                     END LOOP;
                     tm[s * n + s] := t;
-                    ev[s * n + s] := x;
+                    used_ev[s * n + s] := x;
                 END IF;
                 IF s > best_k OR (s = best_k AND best_ex) THEN
                     best_k := s;
@@ -113,7 +118,7 @@ BEGIN
             END LOOP;
             IF strict AND NOT multi THEN
                 FOR k IN 1..n LOOP
-                    IF (steps[x] >> (k - 1)) & 1 = 0 THEN
+                    IF (sx >> (k - 1)) & 1 = 0 THEN
                         st[k + 1] := NULL; ex[k + 1] := false; mk[k + 1] := 0;
                     END IF;
                 END LOOP;
@@ -138,10 +143,10 @@ $fn$;
 # (mask: the first k steps, times: the covering events' timestamps in time order).
 UNORDERED = r"""
 CREATE OR REPLACE FUNCTION posthog_funnel_unordered(
-    ts float8[], steps int[], excl int[], n int, win float8, OUT mask int, OUT times float8[]
+    ev float8[], n int, win float8, OUT mask int, OUT times float8[]
 ) LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
-    len int := coalesce(array_length(ts, 1), 0);
+    len int := coalesce(array_length(ev, 1), 0);
     barrier float8 := '-infinity';
     l int := 1;
     r int;
@@ -154,23 +159,23 @@ DECLARE
     best_tm float8[];
 BEGIN
     FOR r IN 1..len LOOP
-        IF excl[r] <> 0 THEN
-            barrier := ts[r];
+        IF ev[r][3] <> 0 THEN
+            barrier := ev[r][1];
         END IF;
-        CONTINUE WHEN steps[r] = 0;
-        WHILE ts[l] < ts[r] - win OR ts[l] < barrier LOOP
+        CONTINUE WHEN ev[r][2] = 0;
+        WHILE ev[l][1] < ev[r][1] - win OR ev[l][1] < barrier LOOP
             l := l + 1;
         END LOOP;
         covered := 0;
         cnt := 0;
         cur := array_fill(NULL::float8, ARRAY[n]);
         FOR x IN l..r LOOP
-            b := steps[x] & ~covered;
+            b := ev[x][2]::int & ~covered;
             CONTINUE WHEN b = 0;
             b := b & -b;
             covered := covered | b;
             cnt := cnt + 1;
-            cur[cnt] := ts[x];
+            cur[cnt] := ev[x][1];
         END LOOP;
         IF cnt > best THEN
             best := cnt;

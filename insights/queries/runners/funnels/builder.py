@@ -134,15 +134,27 @@ def events_cte(spec: FunnelSpec) -> Fragment:
 
 
 def _path_call(spec: FunnelSpec, attr_value: str) -> str:
-    """The per-actor function call over the arrays of ``a`` (see ``actor_arrays``)."""
+    """The per-actor function call over the arrays of ``a`` (see ``paths_cte``)."""
     if spec.order == "unordered":
-        return f"posthog_funnel_unordered(a.ts, a.steps, a.excl, {spec.n}, {spec.window_seconds})"
+        return f"posthog_funnel_unordered(a.ev, {spec.n}, {spec.window_seconds})"
     strict = "true" if spec.order == "strict" else "false"
     attr_step = spec.attribution_step if spec.attribution == "step" else -1
     return (
-        f"posthog_funnel_path(a.ts, a.steps, a.excl, a.bds, {spec.n}, {spec.window_seconds},"
+        f"posthog_funnel_path(a.ev, a.bds, {spec.n}, {spec.window_seconds},"
         f" {spec.optional_mask}, {strict}, {attr_step}, {attr_value})"
     )
+
+
+def _compressible(spec: FunnelSpec) -> bool:
+    """Whether runs of step-0-only events may be cut down to their last event.
+
+    In an ordered or strict funnel without exclusions, a step-0-only event alone at its
+    instant and followed by another step-0-only event changes nothing the next one does not
+    overwrite: the newer start replaces it, and a one-step path has no conversion time. (An
+    exclusion's window is measured from the best path's start, and "step" attribution reads
+    each event's value, so both keep every event.) Typical data has long runs of page views.
+    """
+    return spec.order != "unordered" and not spec.exclusions and spec.attribution != "step"
 
 
 def paths_cte(spec: FunnelSpec) -> Fragment:
@@ -152,19 +164,26 @@ def paths_cte(spec: FunnelSpec) -> Fragment:
     """
     ev_sql, ev_params = events_cte(spec)
     order = "ORDER BY ts, uuid"
-    arrays = (
-        f"array_agg(ts {order}) AS ts, array_agg(steps {order}) AS steps,"
-        f" array_agg(excl {order}) AS excl"
-    )
     relevant = "(steps <> 0 OR excl <> 0)"
+    per_value = spec.breakdown is not None and spec.attribution == "all_events"
+    partition = "actor, bd" if per_value else "actor"
+    if _compressible(spec):
+        marked = (
+            f"SELECT ev.*, NOT COALESCE(steps = 1 AND excl = 0"
+            f" AND lead(steps) OVER w = 1 AND lead(excl) OVER w = 0 AND lead(ts) OVER w > ts"
+            f" AND COALESCE(lag(ts) OVER w < ts, true), false) AS keep FROM ev"
+            f"{'' if spec.order == 'strict' else f' WHERE {relevant}'}"
+            f" WINDOW w AS (PARTITION BY {partition} {order})"
+        )
+    else:
+        where = "" if spec.order == "strict" else f" WHERE {relevant}"
+        marked = f"SELECT ev.*, true AS keep FROM ev{where}"
+    arrays = f"array_agg(ARRAY[ts, steps, excl] {order}) FILTER (WHERE keep) AS ev"
     if spec.breakdown is None:
-        group, bd = "actor", "''::text AS bd, NULL::text[] AS bds"
-        attr_value = "NULL"
+        bd, attr_value = "''::text AS bd, NULL::text[] AS bds", "NULL"
     elif spec.attribution == "all_events":
-        group, bd = "actor, bd", "bd, NULL::text[] AS bds"
-        attr_value = "NULL"
+        bd, attr_value = "bd, NULL::text[] AS bds", "NULL"
     elif spec.attribution == "step":
-        group = "actor"
         step_bit = 1 << spec.attribution_step
         bd = (
             f"array_agg(bd {order}) AS bds,"
@@ -175,16 +194,12 @@ def paths_cte(spec: FunnelSpec) -> Fragment:
         attr_value = "v.bd"
     else:
         direction = "" if spec.attribution == "first_touch" else " DESC"
-        group = "actor"
         bd = (
             f"COALESCE((array_agg(bd ORDER BY ts{direction}, uuid{direction})"
             f" FILTER (WHERE bd <> '' AND {relevant}))[1], '') AS bd, NULL::text[] AS bds"
         )
         attr_value = "NULL"
-    inner = f"SELECT actor, {bd}, {arrays} FROM ev"
-    if spec.order != "strict":
-        inner += f" WHERE {relevant}"
-    inner += f" GROUP BY {group}"
+    inner = f"SELECT actor, {bd}, {arrays} FROM m GROUP BY {partition}"
     call = _path_call(spec, attr_value)
     if spec.attribution == "step" and spec.breakdown is not None:
         source = f"({inner}) a CROSS JOIN LATERAL unnest(a.candidates) AS v(bd)"
@@ -193,7 +208,7 @@ def paths_cte(spec: FunnelSpec) -> Fragment:
         source = f"({inner}) a"
         bd_col = "a.bd"
     sql = (
-        f"ev AS ({ev_sql}), paths AS ("
+        f"ev AS ({ev_sql}), m AS ({marked}), paths AS ("
         f"SELECT a.actor, {bd_col} AS bd, r.mask, r.times"
         f" FROM {source} CROSS JOIN LATERAL {call} r WHERE r.mask IS NOT NULL)"
     )
