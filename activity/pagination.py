@@ -1,5 +1,8 @@
 """Page/limit pagination for activity: ``{results, next, previous, total_count}``.
 
+Other apps (the insights activity actions) page their activity with ``activity_page`` from here:
+apps never import each other's views.
+
 PostHog parses ``page`` and ``limit`` with a bare ``int()`` and lets Django's ``EmptyPage`` escape
 as a 500; here a non-integer, a value below 1 or a page past the end is a 400 naming the parameter.
 """
@@ -10,11 +13,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from activity.models import ActivityLog
+from activity.serializers import ActivityLogSerializer
 from posthog_api.pagination import int_query_param
 
 DEFAULT_LIMIT = 10
@@ -56,3 +62,16 @@ class ActivityPagePagination:
                 "total_count": total,
             }
         )
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", int, description="Rows per page (default 10)."),
+    OpenApiParameter("page", int, description="1-based page number."),
+]
+
+
+def activity_page(request: Request, queryset: QuerySet[ActivityLog]) -> Response:
+    """One page of ``queryset`` as ``{results, next, previous, total_count}``."""
+    paginator = ActivityPagePagination(request)
+    rows, total = paginator.paginate(queryset)
+    return paginator.response(list(ActivityLogSerializer(rows, many=True).data), total)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.request import Request
@@ -13,22 +12,11 @@ from rest_framework.response import Response
 
 from activity.filters import ActivityLogFilterSet
 from activity.models import ActivityLog
-from activity.pagination import ActivityPagePagination
+from activity.pagination import PAGE_PARAMETERS
+from activity.pagination import activity_page
 from activity.selectors import activity_list
 from activity.serializers import ActivityLogSerializer
 from posthog_api.routing import TeamScopedViewSetMixin
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="Rows per page (default 10)."),
-    OpenApiParameter("page", int, description="1-based page number."),
-]
-
-
-def activity_page(request: Request, queryset: QuerySet[ActivityLog]) -> Response:
-    """One page of ``queryset`` as ``{results, next, previous, total_count}``."""
-    paginator = ActivityPagePagination(request)
-    rows, total = paginator.paginate(queryset)
-    return paginator.response(list(ActivityLogSerializer(rows, many=True).data), total)
 
 
 class ActivityLogViewSet(TeamScopedViewSetMixin, viewsets.GenericViewSet[ActivityLog]):

@@ -29,7 +29,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from bench.setup import bench_project
-from elements.chain import build_chain
+from posthog_api.elements_chain import build_chain
 from posthog_api.hourly_counts import SET_COUNTED_SESSION
 from posthog_api.hourly_counts import add_counts
 from posthog_api.models import Team

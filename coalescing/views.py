@@ -3,8 +3,7 @@ mode, when ``PROMETHEUS_MULTIPROC_DIR`` is set for gunicorn)."""
 
 from __future__ import annotations
 
-import os
-
+from django.conf import settings
 from django.http import HttpRequest
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -15,9 +14,9 @@ from prometheus_client import multiprocess
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)
         output = generate_latest(registry)
     else:
         output = generate_latest(REGISTRY)

@@ -15,14 +15,14 @@ from django.db.models import QuerySet
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError
 
-from elements.chain import escape
-from elements.chain import unescape
 from elements.filters import ElementFilterSet
 from elements.models import Element
 from elements.property_filters import Filters
 from elements.property_filters import compile_property_filters
 from insights.queries.filters import Fragment
 from insights.queries.sql import EventScope
+from posthog_api.elements_chain import escape
+from posthog_api.elements_chain import unescape
 from posthog_api.models import Team
 
 INVALID_REGULAR_EXPRESSION = "2201B"

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.db import transaction
 
-from elements.chain import build_chain
-from elements.chain import chain_hash
 from elements.models import Element
 from elements.models import ElementGroup
+from posthog_api.elements_chain import build_chain
+from posthog_api.elements_chain import chain_hash
 from posthog_api.models import Team
 
 

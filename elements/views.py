@@ -18,10 +18,6 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.utils.urls import replace_query_param
 
-from elements.chain import ParsedChainMemo
-from elements.chain import chain_hash
-from elements.chain import data_attributes_matcher
-from elements.chain import parse_chain_shared
 from elements.filters import ElementFilterSet
 from elements.models import Element
 from elements.selectors import element_list
@@ -36,6 +32,10 @@ from elements.serializers import ElementValuesQuerySerializer
 from elements.services import element_create
 from elements.services import element_delete
 from elements.services import element_update
+from posthog_api.elements_chain import ParsedChainMemo
+from posthog_api.elements_chain import chain_hash
+from posthog_api.elements_chain import data_attributes_matcher
+from posthog_api.elements_chain import parse_chain_shared
 from posthog_api.routing import TeamScopedViewSetMixin
 
 STATS_CACHE_CONTROL = "public, max-age=30"
@@ -60,8 +60,9 @@ class ServerTiming:
         return ", ".join(f"{name};dur={duration:.1f}" for name, duration in self.entries)
 
 
-# Parsed chains, shared by this process's stats requests (see ParsedChainMemo).
-PARSED_CHAINS = ParsedChainMemo(max_chars=settings.ELEMENT_CHAIN_MEMO_MAX_CHARS)
+# Parsed chains, shared by this process's stats requests (see ParsedChainMemo). Its bound is read
+# from settings at each insert, not at import, so override_settings and tests see it.
+PARSED_CHAINS = ParsedChainMemo(max_chars=lambda: settings.ELEMENT_CHAIN_MEMO_MAX_CHARS)
 
 
 class ElementViewSet(TeamScopedViewSetMixin, viewsets.ModelViewSet[Element]):

@@ -10,3 +10,8 @@ class InsightsConfig(AppConfig):
         # Registers the start-up check of INSIGHT_SEARCH_MODE against the database.
         from insights import checks  # noqa: F401
         from insights import schema_extensions  # noqa: F401
+        from insights.demo import on_demo_project_ready
+        from posthog_api.demo.hooks import demo_project_ready
+
+        # ``make run``'s ensure_demo asks apps for their demo content through this hook.
+        demo_project_ready.connect(on_demo_project_ready, dispatch_uid="insights.demo")

@@ -81,3 +81,10 @@ def create_demo_insights(*, team: Team, user: User) -> int:
         data = {**spec, "query": validate_query(spec["query"]), "dashboards": [dashboard]}
         insight_create(team=team, user=user, data=data)
     return len(DEMO_INSIGHTS)
+
+
+def on_demo_project_ready(*, team: Team, user: User, **_: Any) -> str | None:
+    """Receiver of the core's ``demo_project_ready`` hook (connected in ``InsightsConfig.ready``)."""
+    if made := create_demo_insights(team=team, user=user):
+        return f"Created {made} demo insights on a demo dashboard."
+    return None

@@ -32,8 +32,8 @@ from insights.queries.schema import INSIGHT_KINDS
 from insights.queries.schema import WRAPPER_KINDS
 from insights.search import MAX_SEARCH_LENGTH
 from insights.search import search_insights
+from posthog_api.booleans import is_truthy
 
-TRUTHY = frozenset({"y", "yes", "t", "true", "on", "1"})
 INSIGHT_TYPES = (
     "TRENDS",
     "FUNNELS",
@@ -233,7 +233,7 @@ class InsightFilterSet(django_filters.FilterSet):
         return queryset.filter(favorited=True)
 
     def filter_saved(self, queryset: QuerySet[Insight], name: str, value: str) -> QuerySet[Insight]:
-        if value.lower() not in TRUTHY:
+        if not is_truthy(value):
             return queryset.filter(saved=False)
         on_listed_dashboard = DashboardTile.objects.filter(insight=OuterRef("pk")).exclude(
             dashboard__creation_mode="unlisted"

@@ -7,48 +7,32 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.utils import html
 
-# PostHog's refresh values and the execution mode each means.
-REFRESH_MODES = (
-    "async",
-    "async_except_on_cache_miss",
-    "blocking",
-    "force_async",
-    "force_blocking",
-    "force_cache",
-    "lazy_async",
-)
-_REFRESH_TRUE = frozenset({"true", "1", "yes"})
-_REFRESH_FALSE = frozenset({"false", "0", "no"})
-DEFAULT_REFRESH = "force_cache"
-TRUTHY = frozenset({"y", "yes", "t", "true", "on", "1"})
-
-
-def normalise_refresh(raw: Any) -> str:
-    """``true``-like means force_blocking, absent or ``false``-like force_cache; else a mode name."""
-    if raw is None or raw is False:
-        return DEFAULT_REFRESH
-    if raw is True:
-        return "force_blocking"
-    text = str(raw).strip().lower()
-    if text in _REFRESH_TRUE:
-        return "force_blocking"
-    if text in _REFRESH_FALSE or text == "":
-        return DEFAULT_REFRESH
-    if text in REFRESH_MODES:
-        return text
-    raise serializers.ValidationError(
-        {"refresh": [f"Must be one of {', '.join(REFRESH_MODES)}, true or false."]}
-    )
+from insights.queries.modes import DEFAULT_MODE
+from insights.queries.modes import REFRESH_MODES
+from insights.queries.modes import ExecutionMode
+from insights.queries.modes import execution_mode
+from posthog_api.booleans import is_truthy
 
 
 @extend_schema_field({"type": "string", "enum": [*REFRESH_MODES, "true", "false"]})
 class RefreshField(serializers.Field):  # type: ignore[type-arg]
-    def to_internal_value(self, data: Any) -> str:
+    """``refresh`` through the one parser (``insights.queries.modes.execution_mode``)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        # DRF turns a blank optional query-string value into "absent"; a bare ``?refresh=`` is
+        # true in PostHog, so the parser must see it.
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> ExecutionMode:
         try:
-            return normalise_refresh(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError(exc.detail["refresh"]) from None  # type: ignore[index, call-overload]
+            return execution_mode(data)
+        except ValidationError as exc:
+            raise ValidationError(exc.detail["refresh"]) from None  # type: ignore[index, call-overload]
 
     def to_representation(self, value: Any) -> str:
         return str(value)
@@ -79,7 +63,7 @@ class InsightListParamsSerializer(serializers.Serializer[Any]):
     refresh = RefreshField(required=False, help_text="Execution mode for each insight's result.")
 
     def validate_basic(self, value: str) -> bool:
-        return value.lower() in TRUTHY
+        return is_truthy(value)
 
 
 class InsightRetrieveParamsSerializer(serializers.Serializer[Any]):
@@ -108,7 +92,7 @@ class TrendingParamsSerializer(serializers.Serializer[Any]):
 
 
 class WriteParamsSerializer(serializers.Serializer[Any]):
-    refresh = RefreshField(required=False, default=DEFAULT_REFRESH)
+    refresh = RefreshField(required=False, default=DEFAULT_MODE)
 
 
 def refresh_source(request: Any) -> dict[str, Any]:

@@ -21,11 +21,10 @@ from insights.queries.execution import Prepared
 from insights.queries.execution import prepare
 from insights.queries.execution import run_query
 from insights.queries.legacy_filters import insight_query
+from insights.queries.modes import DEFAULT_MODE
 from insights.queries.modes import ExecutionMode
 from insights.queries.status import new_status
 from posthog_api.models import Team
-
-ALL_MODES = frozenset(mode.value for mode in ExecutionMode)
 
 RESULT_FIELDS = (
     "result",
@@ -48,7 +47,7 @@ def insight_result_fields(
     *,
     insight: Insight,
     team: Team,
-    refresh: str | None,
+    refresh: ExecutionMode | None,
     filters_override: dict[str, Any] | None,
     variables_override: dict[str, Any] | None,
     dashboard_id: int | None,
@@ -67,14 +66,13 @@ def insight_result_fields(
         response = run_query(
             team=team,
             query=query,
-            refresh=refresh or "force_cache",
+            refresh=refresh or DEFAULT_MODE,
             client_query_id=client_query_id or None,
             insight_id=insight.pk,
             dashboard_id=dashboard_id,
             filters_override=_effective_filters(insight, dashboard_id, filters_override),
             variables_override=variables_override,
             user=user,
-            allowed_modes=ALL_MODES,
             prepared=prepared,
         )
     except ValidationError as exc:

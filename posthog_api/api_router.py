@@ -12,9 +12,9 @@ from django.urls import path
 
 from activity.views import ActivityLogViewSet
 from elements.views import ElementViewSet
-from insights.queries.views import QueryViewSet
 from insights.views import DashboardViewSet
 from insights.views import InsightViewSet
+from insights.views import QueryViewSet
 from posthog_api.api.projects import ProjectViewSet
 from posthog_api.api.users import CurrentUserView
 from posthog_api.routing import OptionalSlashRouter

@@ -15,8 +15,11 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+from posthog_api.booleans import FALSY
+from posthog_api.booleans import TRUTHY
+
+# An empty variable is false: `DEBUG=` switches it off.
+_FALSE = FALSY | {""}
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
@@ -34,7 +37,7 @@ def env_bool(name: str, default: bool = False) -> bool:
     if raw is None:
         return default
     value = raw.strip().lower()
-    if value in _TRUE:
+    if value in TRUTHY:
         return True
     if value in _FALSE:
         return False

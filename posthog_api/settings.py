@@ -38,6 +38,8 @@ if not _secret_key:
 SECRET_KEY: str = _secret_key
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Where ``ensure_demo`` keeps the demo key's plain value (only known at creation) to print it again.
+DEMO_API_KEY_FILE = Path(env_str("DEMO_API_KEY_FILE") or BASE_DIR / ".data" / "demo_api_key")
 SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
 INSTALLED_APPS = [
@@ -128,6 +130,10 @@ if INSIGHT_SEARCH_MODE not in {"auto", "python", "trigram"}:
 
 # Elements stats keep parsed chains in memory, up to this many chain characters per process.
 ELEMENT_CHAIN_MEMO_MAX_CHARS = env_int("ELEMENT_CHAIN_MEMO_MAX_CHARS", 4_000_000, minimum=0)
+
+# Set for gunicorn's multiprocess mode: /metrics then sums every worker's metrics from this folder.
+# (prometheus_client reads the same variable itself when the metrics are created.)
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR") or None
 
 # Every engine query runs under this statement timeout (milliseconds).
 # Prefix for the raw Redis keys (coalescing locks, query status); tests give each test its own.

@@ -24,9 +24,9 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework.exceptions import ValidationError
 
-from elements.chain import escape as chain_escape
 from insights.queries import schema
 from insights.queries.dates import parse_date
+from posthog_api.elements_chain import escape as chain_escape
 
 Fragment = tuple[str, list[Any]]
 TRUE: Fragment = ("TRUE", [])
@@ -250,7 +250,7 @@ class FilterBuilder:
                 return TRUE
             sql = "(" + " OR ".join("e.elements_chain ~ %s" for _ in patterns) + ")"
             return (f"(NOT {sql})" if op == "is_not" else sql), patterns
-        # A chain holds text and href escaped (elements.chain.escape): a filter value is written
+        # A chain holds text and href escaped (posthog_api.elements_chain.escape): a filter value is written
         # the same way before it is compared. ``in``/``not_in`` read as ``exact``/``is_not``.
         chain_op: str = ELEMENT_SYNONYMS.get(op, op)
         value = _in_chain_form(item.value, chain_op)

@@ -30,6 +30,7 @@ from rest_framework.exceptions import ValidationError
 
 from insights.queries.schema import ChartDisplayType
 from insights.queries.schema import validate_query
+from posthog_api.booleans import is_truthy
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ ACTOR_MATHS = frozenset({"dau", "weekly_active", "monthly_active", "unique_group
 FUNNEL_MATHS = frozenset({"first_time_for_user"})
 # Legacy filters could not hold the two-dimensional heatmap; every other display converts as is.
 DISPLAYS = frozenset(get_args(ChartDisplayType)) - {"TwoDimensionalHeatmap"}
-_TRUE_STRINGS = frozenset({"y", "yes", "t", "true", "on", "1"})
 
 
 class Unconvertible(Exception):
@@ -143,7 +143,7 @@ def _date_range(filters: dict[str, Any]) -> dict[str, Any]:
         {
             "date_from": filters.get("date_from"),
             "date_to": filters.get("date_to"),
-            "explicitDate": str(explicit).lower() in _TRUE_STRINGS if explicit else None,
+            "explicitDate": is_truthy(explicit) if explicit else None,
         }
     )
     return {"dateRange": date_range} if date_range else {}

@@ -1,9 +1,24 @@
-"""The ``refresh`` parameter → PostHog's ExecutionMode (posthog-api.md §6.1)."""
+"""The ``refresh`` parameter → PostHog's ExecutionMode (posthog-api.md §6.1): the one parser.
+
+Every endpoint that takes ``refresh`` (insights list, retrieve, create, update; ``/query/``) parses it
+here, so one value means one mode everywhere:
+
+* ``True`` or a true string (``posthog_api.booleans.TRUTHY``), and ``""`` as in PostHog: force_blocking;
+* ``False`` or a false string: force_cache; absent (``None``): the endpoint's ``default``;
+* a mode name (any case): that mode, all seven on every endpoint;
+* anything else: a 400 naming ``refresh`` (PostHog silently falls back to force_cache, which hides
+  a typo such as ``refresh=blocknig`` behind a cached answer).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
+
+from rest_framework.exceptions import ValidationError
+
+from posthog_api.booleans import FALSY
+from posthog_api.booleans import TRUTHY
 
 
 class ExecutionMode(StrEnum):
@@ -16,24 +31,37 @@ class ExecutionMode(StrEnum):
     CACHE_ONLY_NEVER_CALCULATE = "force_cache"
 
 
-TRUE_STRINGS = frozenset({"true", "1", "yes", ""})
-FALSE_STRINGS = frozenset({"false", "0", "no"})
-# PostHog's insight endpoints do not list async_except_on_cache_miss (spec §6.1 drift note);
-# the query endpoint accepts every mode.
-INSIGHT_MODES = frozenset(m.value for m in ExecutionMode) - {"async_except_on_cache_miss"}
+REFRESH_MODES = tuple(sorted(mode.value for mode in ExecutionMode))
+DEFAULT_MODE = ExecutionMode.CACHE_ONLY_NEVER_CALCULATE
 
 
-def execution_mode(refresh: Any, *, allowed: frozenset[str] | None = None) -> ExecutionMode:
-    """Parse ``refresh`` (bool, mode string, or absent); unknown values mean force_cache."""
+def execution_mode(
+    refresh: Any,
+    *,
+    default: ExecutionMode = DEFAULT_MODE,
+    allowed: frozenset[str] | None = None,
+) -> ExecutionMode:
+    """Parse ``refresh`` (bool, true/false string, mode name, or ``None`` for absent).
+
+    ``allowed`` narrows the accepted mode names (a mode outside it is a 400 too); every endpoint
+    accepts all of them today.
+    """
+    if isinstance(refresh, ExecutionMode):
+        return refresh
+    if refresh is None:
+        return default
     if refresh is True:
         return ExecutionMode.CALCULATE_BLOCKING_ALWAYS
-    if refresh is None or refresh is False:
+    if refresh is False:
         return ExecutionMode.CACHE_ONLY_NEVER_CALCULATE
-    text = str(refresh).strip().lower() if not isinstance(refresh, str) else refresh.strip()
-    if text.lower() in TRUE_STRINGS:
-        return ExecutionMode.CALCULATE_BLOCKING_ALWAYS
-    if text.lower() in FALSE_STRINGS:
-        return ExecutionMode.CACHE_ONLY_NEVER_CALCULATE
-    if text in (allowed or INSIGHT_MODES):
-        return ExecutionMode(text)
-    return ExecutionMode.CACHE_ONLY_NEVER_CALCULATE
+    text = str(refresh).strip().lower() if isinstance(refresh, str | int) else None
+    if text is not None:
+        if text in TRUTHY or text == "":
+            return ExecutionMode.CALCULATE_BLOCKING_ALWAYS
+        if text in FALSY:
+            return ExecutionMode.CACHE_ONLY_NEVER_CALCULATE
+        if text in REFRESH_MODES and (allowed is None or text in allowed):
+            return ExecutionMode(text)
+    raise ValidationError(
+        {"refresh": [f"Must be one of {', '.join(REFRESH_MODES)}, true or false."]}
+    )

@@ -1,4 +1,5 @@
 from insights.views.dashboards import DashboardViewSet
 from insights.views.insights import InsightViewSet
+from insights.views.query import QueryViewSet
 
-__all__ = ["DashboardViewSet", "InsightViewSet"]
+__all__ = ["DashboardViewSet", "InsightViewSet", "QueryViewSet"]

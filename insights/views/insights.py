@@ -24,9 +24,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from activity.pagination import PAGE_PARAMETERS
+from activity.pagination import activity_page
 from activity.selectors import activity_list
-from activity.views import PAGE_PARAMETERS
-from activity.views import activity_page
 from coalescing.mixins import QueryCoalescingMixin
 from insights.filters import InsightFilterBackend
 from insights.filters import InsightFilterSet
@@ -38,11 +38,12 @@ from insights.params import InsightRetrieveParamsSerializer
 from insights.params import TrendingParamsSerializer
 from insights.params import WriteParamsSerializer
 from insights.params import is_restore
-from insights.params import normalise_refresh
 from insights.params import refresh_source
 from insights.queries import cache as result_cache
 from insights.queries.execution import read_keys
+from insights.queries.modes import DEFAULT_MODE
 from insights.queries.modes import ExecutionMode
+from insights.queries.modes import execution_mode
 from insights.renderers import CSVRenderer
 from insights.results import prepare_page
 from insights.selectors import insight_get
@@ -102,10 +103,10 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
         if action != "retrieve":
             return True
         try:
-            refresh = normalise_refresh(request.GET.get("refresh"))
+            refresh = execution_mode(request.GET.get("refresh"))
         except ValidationError:
             return False
-        return refresh != ExecutionMode.CACHE_ONLY_NEVER_CALCULATE.value
+        return refresh != ExecutionMode.CACHE_ONLY_NEVER_CALCULATE
 
     @property
     def user(self) -> User:
@@ -155,7 +156,7 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
         )
         context = {
             **self.get_serializer_context(),
-            "refresh": params.validated_data.get("refresh", normalise_refresh(None)),
+            "refresh": params.validated_data.get("refresh", DEFAULT_MODE),
         }
         insights = list(page or [])
         if serializer_class is InsightSerializer:
@@ -174,7 +175,7 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
         params.is_valid(raise_exception=True)
         insight = self.get_object()
         options = dict(params.validated_data)
-        options.setdefault("refresh", normalise_refresh(None))
+        options.setdefault("refresh", DEFAULT_MODE)
         dashboard_id = options.get("from_dashboard")
         tile = (
             DashboardTile.objects.filter(insight=insight, dashboard_id=dashboard_id).first()

@@ -2,8 +2,8 @@
 
 posthog-js sends each element as ``{tag_name, $el_text, attr__class, attr__href, attr__id,
 nth_child, nth_of_type, attr__*...}``. They are mapped to the element shape the elements app
-reads, and written with its canonical builder (``elements.chain.build_chain``), so a chain made at
-ingestion parses back to exactly these values.
+reads, and written with the core's canonical builder (``posthog_api.elements_chain.build_chain``),
+so a chain made at ingestion parses back to exactly these values.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
-from elements.chain import ElementDict
-from elements.chain import build_chain
+from posthog_api.elements_chain import ElementDict
+from posthog_api.elements_chain import build_chain
 
 MAX_TEXT = 400
 MAX_HREF = 2048

@@ -172,9 +172,13 @@ def test_throttled_request_gets_429_with_retry_after(api_client, team, settings)
 
 
 def test_throttle_counts_per_key(api_client_for, owner, team, settings):
+    # Two keys of one user: the first key's second request is throttled (so throttling is on),
+    # while the other key still passes (so it counts per key, not per user).
     settings.THROTTLE_BURST_RATE = "1/minute"
-    assert api_client_for(owner).get(f"/api/projects/{team.id}/").status_code == 200
-    assert api_client_for(owner).get(f"/api/projects/{team.id}/").status_code == 200
+    first_key, second_key = api_client_for(owner), api_client_for(owner)
+    assert first_key.get(f"/api/projects/{team.id}/").status_code == 200
+    assert first_key.get(f"/api/projects/{team.id}/").status_code == 429
+    assert second_key.get(f"/api/projects/{team.id}/").status_code == 200
 
 
 def test_throttle_fails_open_when_redis_is_down(api_client, team, settings, cache_redis_down):

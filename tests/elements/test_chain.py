@@ -5,12 +5,12 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from elements.chain import MAX_CHAIN_LENGTH
-from elements.chain import build_chain
-from elements.chain import cap_chain
-from elements.chain import chain_hash
-from elements.chain import data_attributes_matcher
-from elements.chain import parse_chain
+from posthog_api.elements_chain import MAX_CHAIN_LENGTH
+from posthog_api.elements_chain import build_chain
+from posthog_api.elements_chain import cap_chain
+from posthog_api.elements_chain import chain_hash
+from posthog_api.elements_chain import data_attributes_matcher
+from posthog_api.elements_chain import parse_chain
 
 SIGNUP_CHAIN = (
     'a.btn.btn-primary:attr__class="btn btn-primary"attr__href="/signup"href="/signup"'
@@ -261,8 +261,8 @@ def test_max_depth_never_exceeds_the_chain(depth):
 
 
 def test_memo_returns_the_same_elements_as_a_fresh_parse():
-    from elements.chain import ParsedChainMemo
-    from elements.chain import parse_chain_shared
+    from posthog_api.elements_chain import ParsedChainMemo
+    from posthog_api.elements_chain import parse_chain_shared
 
     memo = ParsedChainMemo(max_chars=10_000)
     chain = 'a.btn:attr__data-id="7"href="/x"nth-child="1"text="Go";div.box:nth-child="2"'
@@ -272,9 +272,9 @@ def test_memo_returns_the_same_elements_as_a_fresh_parse():
 
 
 def test_memo_applies_depth_and_attribute_filters_without_touching_its_copy():
-    from elements.chain import ParsedChainMemo
-    from elements.chain import data_attributes_matcher
-    from elements.chain import parse_chain_shared
+    from posthog_api.elements_chain import ParsedChainMemo
+    from posthog_api.elements_chain import data_attributes_matcher
+    from posthog_api.elements_chain import parse_chain_shared
 
     memo = ParsedChainMemo(max_chars=10_000)
     chain = 'a:attr__data-id="7"attr__class="x";div:attr__data-k="1";body'
@@ -286,7 +286,7 @@ def test_memo_applies_depth_and_attribute_filters_without_touching_its_copy():
 
 
 def test_memo_evicts_least_recently_used_chains_past_its_size():
-    from elements.chain import ParsedChainMemo
+    from posthog_api.elements_chain import ParsedChainMemo
 
     memo = ParsedChainMemo(max_chars=10)
     memo.get('a:text="1"')  # 10 characters

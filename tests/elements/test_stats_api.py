@@ -586,3 +586,19 @@ def test_unstorable_or_too_deep_property_filters_are_400(api_client, team, prope
     response = stats(api_client, team, properties=properties)
     assert response.status_code == 400, response.json()
     assert response.json()["attr"] == attr
+
+
+def test_chain_memo_bound_follows_the_setting_at_call_time(api_client, team, settings):
+    # The memo is built when elements.views is imported; its bound must still follow a later
+    # settings override (a bound read at import would keep the chain). The chain is new to this
+    # process, so parsing it inserts, and a bound of 0 then evicts everything.
+    import uuid
+
+    from elements.views import PARSED_CHAINS
+
+    settings.ELEMENT_CHAIN_MEMO_MAX_CHARS = 0
+    add_events(team, f'button:nth-child="1"nth-of-type="1"text="{uuid.uuid4().hex}"', count=1)
+    response = stats(api_client, team)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+    assert len(PARSED_CHAINS) == 0

@@ -40,7 +40,7 @@ def test_non_object_entries_are_skipped() -> None:
 
 
 def test_the_chain_parses_back_to_the_sent_values() -> None:
-    from elements.chain import parse_chain
+    from posthog_api.elements_chain import parse_chain
 
     chain = elements_to_chain(
         [{"tag_name": "a", "$el_text": 'C:\\ "x"', "attr__href": "/a?b=1", "nth_child": 3}]

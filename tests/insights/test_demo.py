@@ -10,10 +10,8 @@ from posthog_api.models import Event
 pytestmark = pytest.mark.django_db
 
 
-def test_ensure_demo_creates_everything_once_and_prints_a_working_key(
-    tmp_path, monkeypatch, capsys
-):
-    monkeypatch.setenv("DEMO_API_KEY_FILE", str(tmp_path / "key"))
+def test_ensure_demo_creates_everything_once_and_prints_a_working_key(tmp_path, settings, capsys):
+    settings.DEMO_API_KEY_FILE = tmp_path / "key"
     call_command("ensure_demo", "--events", "300", "--seed", "3")
     first = capsys.readouterr().out
     call_command("ensure_demo", "--events", "300", "--seed", "3")
@@ -29,8 +27,8 @@ def test_ensure_demo_creates_everything_once_and_prints_a_working_key(
     assert "demo insights" not in second
 
 
-def test_demo_insights_compute_results_over_the_demo_events(tmp_path, monkeypatch, client):
-    monkeypatch.setenv("DEMO_API_KEY_FILE", str(tmp_path / "key"))
+def test_demo_insights_compute_results_over_the_demo_events(tmp_path, settings, client):
+    settings.DEMO_API_KEY_FILE = tmp_path / "key"
     call_command("ensure_demo", "--events", "2000", "--seed", "5")
     key = (tmp_path / "key").read_text().strip()
     insight = Insight.objects.get(name="Daily pageviews")

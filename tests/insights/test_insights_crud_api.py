@@ -240,6 +240,14 @@ def test_invalid_refresh_is_400(api_client, team, owner):
         assert api_client.get(url(team, f"{insight.id}/?refresh={mode}")).status_code == 200
 
 
+def test_a_bare_refresh_computes_as_in_posthog(api_client, team, owner):
+    # PostHog reads ``?refresh=`` as true (force_blocking); absent stays force_cache.
+    insight = make_insight(team=team, user=owner)
+    assert api_client.get(url(team, f"{insight.id}/")).json()["result"] is None
+    body = api_client.get(url(team, f"{insight.id}/?refresh=")).json()
+    assert (body["result"] is not None, body["is_cached"]) == (True, False)
+
+
 def test_invalid_override_json_is_400(api_client, team, owner):
     insight = make_insight(team=team, user=owner)
     response = api_client.get(url(team, f"{insight.id}/?filters_override={{nope"))

@@ -6,7 +6,6 @@ so it is kept in ``DEMO_API_KEY_FILE`` (git-ignored ``.data/``) to be printed ag
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from posthog_api.demo.hooks import demo_project_ready
 from posthog_api.models import Event
 from posthog_api.models import OrganizationMembership
 from posthog_api.models import PersonalAPIKey
@@ -31,8 +31,7 @@ DEMO_KEY_LABEL = "demo"
 
 
 def _key_file() -> Path:
-    default = settings.BASE_DIR / ".data" / "demo_api_key"
-    return Path(os.environ.get("DEMO_API_KEY_FILE", default))
+    return Path(settings.DEMO_API_KEY_FILE)
 
 
 class Command(BaseCommand):
@@ -50,11 +49,10 @@ class Command(BaseCommand):
 
             created = generate_demo_data(team=team, events=options["events"], seed=options["seed"])
             self.stdout.write(f"Loaded {created} demo events into project {team.id}.")
-        # The insights app builds on the core, so the core imports it only here, at run time.
-        from insights.demo import create_demo_insights
-
-        if made := create_demo_insights(team=team, user=user):
-            self.stdout.write(f"Created {made} demo insights on a demo dashboard.")
+        # Apps add their own demo content through the hook: the core imports no app.
+        for _receiver, line in demo_project_ready.send(sender=self.__class__, team=team, user=user):
+            if line:
+                self.stdout.write(line)
         base = settings.SITE_URL
         self.stdout.write(
             "\n".join(

@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 
 from posthog_api.models import Team
 from posthog_api.models import User
+from tests.events import create_event
+from tests.factories import make_environment
 from tests.insights.queries.helpers import pageviews
 from tests.insights.queries.helpers import trends
 
@@ -58,10 +60,39 @@ def test_second_blocking_request_is_served_from_cache(api_client: APIClient, eve
 
 
 def test_environment_url_runs_the_same_query(api_client: APIClient, events: Team) -> None:
-    response = api_client.post(
-        f"/api/environments/{events.pk}/query/", {"query": viz()}, format="json"
-    )
-    assert response.status_code == 200
+    # A second environment of the same project with other data: each URL must run on the team
+    # its id names, never on the caller's current team or the project's first environment.
+    staging = make_environment(team=events)
+    for day in ("2024-01-02T10:00:00Z", "2024-01-03T10:00:00Z", "2024-01-03T11:00:00Z"):
+        create_event(team=staging, event="$pageview", distinct_id="s", timestamp=day)
+
+    def data(prefix: str, team: Team) -> list[list[float]]:
+        response = api_client.post(
+            f"/api/{prefix}/{team.pk}/query/",
+            {"query": viz(), "refresh": "force_blocking"},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+        return [item["data"] for item in response.json()["results"]]
+
+    assert data("environments", events) == data("projects", events) == [[2, 1, 1, 1]]
+    assert data("environments", staging) == data("projects", staging) == [[0, 1, 2, 0]]
+
+
+def test_query_string_refresh_wins_and_an_unknown_one_is_a_400(
+    api_client: APIClient, events: Team
+) -> None:
+    first = api_client.post(url(events), {"query": viz()}, format="json").json()
+    # "" means force_blocking (as in PostHog): it recomputes although a fresh result is cached.
+    again = api_client.post(
+        url(events) + "?refresh=", {"query": viz(), "refresh": "blocking"}, format="json"
+    ).json()
+    assert (again["is_cached"], again["results"]) == (False, first["results"])
+    response = api_client.post(url(events) + "?refresh=blocknig", {"query": viz()}, format="json")
+    assert response.status_code == 400
+    assert response.json()["attr"] == "refresh"
+    response = api_client.post(url(events), {"query": viz(), "refresh": "soon"}, format="json")
+    assert (response.status_code, response.json()["attr"]) == (400, "refresh")
 
 
 def test_bad_query_is_a_400_naming_the_field(api_client: APIClient, team: Team) -> None:

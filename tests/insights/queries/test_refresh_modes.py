@@ -9,6 +9,7 @@ import orjson
 import pytest
 from django.core.cache import cache as django_cache
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from insights.queries import cache
 from insights.queries.execution import run_query
@@ -41,17 +42,34 @@ def add_pageview(team: Team) -> None:
         (None, ExecutionMode.CACHE_ONLY_NEVER_CALCULATE),
         (False, ExecutionMode.CACHE_ONLY_NEVER_CALCULATE),
         ("false", ExecutionMode.CACHE_ONLY_NEVER_CALCULATE),
+        ("no", ExecutionMode.CACHE_ONLY_NEVER_CALCULATE),
         (True, ExecutionMode.CALCULATE_BLOCKING_ALWAYS),
         ("true", ExecutionMode.CALCULATE_BLOCKING_ALWAYS),
         ("1", ExecutionMode.CALCULATE_BLOCKING_ALWAYS),
+        ("", ExecutionMode.CALCULATE_BLOCKING_ALWAYS),  # PostHog: a bare ?refresh= is true
         ("blocking", ExecutionMode.RECENT_CACHE_CALCULATE_BLOCKING_IF_STALE),
+        ("BLOCKING", ExecutionMode.RECENT_CACHE_CALCULATE_BLOCKING_IF_STALE),
         ("lazy_async", ExecutionMode.EXTENDED_CACHE_CALCULATE_ASYNC_IF_STALE),
-        ("async_except_on_cache_miss", ExecutionMode.CACHE_ONLY_NEVER_CALCULATE),
-        ("whatever", ExecutionMode.CACHE_ONLY_NEVER_CALCULATE),
+        (
+            "async_except_on_cache_miss",
+            ExecutionMode.RECENT_CACHE_CALCULATE_ASYNC_IF_STALE_AND_BLOCKING_ON_MISS,
+        ),
     ],
 )
-def test_refresh_parsing_on_insight_endpoints(raw: Any, mode: ExecutionMode) -> None:
+def test_refresh_parsing(raw: Any, mode: ExecutionMode) -> None:
     assert execution_mode(raw) == mode
+
+
+def test_absent_refresh_means_the_endpoints_default() -> None:
+    blocking = ExecutionMode.RECENT_CACHE_CALCULATE_BLOCKING_IF_STALE
+    assert execution_mode(None, default=blocking) == blocking
+
+
+@pytest.mark.parametrize("raw", ["whatever", "blocknig", 2, {"mode": "blocking"}])
+def test_unknown_refresh_is_a_400_naming_refresh(raw: Any) -> None:
+    with pytest.raises(ValidationError) as raised:
+        execution_mode(raw)
+    assert list(raised.value.detail) == ["refresh"]  # type: ignore[arg-type]
 
 
 def test_blocking_recomputes_only_when_stale(team: Team) -> None:

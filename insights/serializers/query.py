@@ -1,4 +1,4 @@
-"""Request bodies of the query endpoint."""
+"""Request body of the query endpoint (``insights.views.query``)."""
 
 from __future__ import annotations
 

@@ -165,11 +165,16 @@ class ParsedChainMemo:
     returns: the element dicts are shared between requests.
     """
 
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
+    def __init__(self, max_chars: int | Callable[[], int]) -> None:
+        # A callable is read on every insert, so a setting given here is read at call time.
+        self._max_chars = max_chars
         self._parsed: OrderedDict[str, tuple[ElementDict, ...]] = OrderedDict()
         self._chars = 0
         self._lock = threading.Lock()
+
+    @property
+    def max_chars(self) -> int:
+        return self._max_chars() if callable(self._max_chars) else self._max_chars
 
     def get(self, chain: str) -> tuple[ElementDict, ...]:
         with self._lock:
@@ -178,11 +183,12 @@ class ParsedChainMemo:
                 self._parsed.move_to_end(chain)
                 return hit
         parsed = tuple(parse_chain(chain))
+        max_chars = self.max_chars
         with self._lock:
             if chain not in self._parsed:
                 self._parsed[chain] = parsed
                 self._chars += len(chain)
-                while self._chars > self.max_chars and self._parsed:
+                while self._chars > max_chars and self._parsed:
                     evicted, _ = self._parsed.popitem(last=False)
                     self._chars -= len(evicted)
         return parsed

@@ -15,14 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from coalescing.mixins import QueryCoalescingMixin
+from insights.params import refresh_source
 from insights.queries.async_jobs import current_status
 from insights.queries.execution import run_query
 from insights.queries.modes import ExecutionMode
-from insights.queries.serializers import QueryRequestSerializer
+from insights.queries.modes import execution_mode
+from insights.serializers.query import QueryRequestSerializer
 from posthog_api.routing import KEY_IN_PATH
 from posthog_api.routing import TeamScopedViewSetMixin
-
-ALL_MODES = frozenset(mode.value for mode in ExecutionMode)
 
 
 class QueryViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.ViewSet):
@@ -41,16 +41,19 @@ class QueryViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.ViewSe
         body = QueryRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        refresh = request.query_params.get("refresh", data.get("refresh"))
+        # The query string wins over the body, as on the insight endpoints; absent means blocking.
+        refresh = execution_mode(
+            refresh_source(request).get("refresh"),
+            default=ExecutionMode.RECENT_CACHE_CALCULATE_BLOCKING_IF_STALE,
+        )
         response = run_query(
             team=self.team,
             query=data["query"],
-            refresh=refresh if refresh is not None else "blocking",
+            refresh=refresh,
             client_query_id=data.get("client_query_id") or None,
             user=request.user,
             filters_override=data.get("filters_override"),
             variables_override=data.get("variables_override"),
-            allowed_modes=ALL_MODES,
         )
         return Response(response)
 
