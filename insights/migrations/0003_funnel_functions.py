@@ -193,10 +193,130 @@ $fn$;
 """
 
 
+# Trends (§3.6): ev rows are {epoch seconds, steps, exclusions, entrance period}; one entry per
+# entrance period (the period of a step-0 event), restarted by each later step-0 event of the
+# same period until it converts; later step events advance every open entry within the window.
+# Rows (period, 1) for entries that reached all n steps, (period, -1) for entries that reached
+# from_step but not n (none of those when an excluded path went on to a further step).
+TRENDS = r"""
+CREATE OR REPLACE FUNCTION posthog_funnel_trends(
+    ev float8[], n int, from_step int, win float8, strict boolean
+) RETURNS TABLE (period float8, success int)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+    len int := coalesce(array_length(ev, 1), 0);
+    periods float8[] := '{}';
+    -- per entry q: slot k (0..n) at (q - 1) * (n + 1) + k + 1; k = 0 is unused
+    st float8[] := '{}';
+    ex boolean[] := '{}';
+    max_step int[] := '{}';
+    max_ts float8[] := '{}';
+    max_excl int[] := '{}';  -- 0 not excluded, 1 partly (no later step), 2 fully
+    won boolean[] := '{}';
+    x int;
+    q int;
+    s int;
+    k int;
+    base int;
+    t float8;
+    sx int;
+    xx int;
+    code int;
+    per float8;
+    in_win boolean;
+    prev_ex boolean;
+    full_excl boolean := false;
+BEGIN
+    FOR x IN 1..len LOOP
+        t := ev[x][1];
+        sx := ev[x][2]::int;
+        xx := ev[x][3]::int;
+        per := ev[x][4];
+        FOR is_excl IN REVERSE 1..0 LOOP
+          code := CASE WHEN is_excl = 1 THEN xx ELSE sx END;
+          CONTINUE WHEN code = 0;
+          FOR s IN REVERSE n..1 LOOP
+            CONTINUE WHEN (code >> (s - 1)) & 1 = 0;
+            IF s = 1 AND is_excl = 0 THEN
+                q := array_position(periods, per);
+                CONTINUE WHEN q IS NOT NULL AND won[q];
+                IF q IS NULL OR (max_step[q] = 1 AND max_excl[q] <> 0) THEN
+                    IF q IS NULL THEN
+                        q := coalesce(array_length(periods, 1), 0) + 1;
+                        periods[q] := per;
+                        won[q] := false;
+                    END IF;
+                    base := (q - 1) * (n + 1);
+                    FOR k IN 1..n LOOP
+                        st[base + k + 1] := NULL; ex[base + k + 1] := false;
+                    END LOOP;
+                    st[base + 2] := t;
+                    max_step[q] := 1; max_ts[q] := t; max_excl[q] := 0;
+                ELSE
+                    base := (q - 1) * (n + 1);
+                    st[base + 2] := t; ex[base + 2] := false;
+                END IF;
+                CONTINUE;
+            END IF;
+            CONTINUE WHEN s = 1;
+            FOR q IN 1..coalesce(array_length(periods, 1), 0) LOOP
+                CONTINUE WHEN won[q];
+                base := (q - 1) * (n + 1);
+                in_win := st[base + s] IS NOT NULL AND t - st[base + s] <= win;
+                CONTINUE WHEN NOT in_win OR st[base + s + 1] IS NOT DISTINCT FROM st[base + s];
+                prev_ex := ex[base + s];
+                IF is_excl = 1 THEN
+                    IF NOT prev_ex THEN
+                        ex[base + s] := true;
+                        IF max_step[q] = s - 1 AND t - max_ts[q] <= win THEN
+                            max_excl[q] := 1;
+                        END IF;
+                    END IF;
+                    CONTINUE;
+                END IF;
+                IF NOT prev_ex THEN
+                    st[base + s + 1] := st[base + s]; ex[base + s + 1] := false;
+                END IF;
+                IF st[base + n + 1] IS NOT NULL THEN
+                    won[q] := true;
+                ELSIF s > max_step[q] OR (s = max_step[q] AND max_excl[q] = 1) THEN
+                    max_step[q] := s; max_ts[q] := t;
+                    max_excl[q] := CASE WHEN prev_ex THEN 2 ELSE 0 END;
+                END IF;
+            END LOOP;
+          END LOOP;
+        END LOOP;
+        IF strict THEN
+            FOR q IN 1..coalesce(array_length(periods, 1), 0) LOOP
+                CONTINUE WHEN won[q];
+                base := (q - 1) * (n + 1);
+                FOR k IN 1..n LOOP
+                    IF (sx >> (k - 1)) & 1 = 0 THEN
+                        st[base + k + 1] := NULL; ex[base + k + 1] := false;
+                    END IF;
+                END LOOP;
+            END LOOP;
+        END IF;
+    END LOOP;
+    FOR q IN 1..coalesce(array_length(periods, 1), 0) LOOP
+        IF max_excl[q] = 2 AND NOT won[q] THEN full_excl := true; END IF;
+    END LOOP;
+    FOR q IN 1..coalesce(array_length(periods, 1), 0) LOOP
+        IF won[q] THEN
+            period := periods[q]; success := 1; RETURN NEXT;
+        ELSIF NOT full_excl AND max_step[q] >= from_step + 1 AND max_excl[q] <> 1 THEN
+            period := periods[q]; success := -1; RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$fn$;
+"""
+
 class Migration(migrations.Migration):
     dependencies = [("insights", "0002_enable_pg_trgm")]
 
     operations = [
         migrations.RunSQL(ORDERED, "DROP FUNCTION IF EXISTS posthog_funnel_path"),
         migrations.RunSQL(UNORDERED, "DROP FUNCTION IF EXISTS posthog_funnel_unordered"),
+        migrations.RunSQL(TRENDS, "DROP FUNCTION IF EXISTS posthog_funnel_trends"),
     ]

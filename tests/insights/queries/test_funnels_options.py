@@ -227,3 +227,43 @@ def test_time_to_convert_without_conversions(api_client: APIClient, team: Team) 
     options = {"funnelVizType": "time_to_convert"}
     results = run(api_client, team, funnel("$pageview", "signup", funnelsFilter=options))
     assert results == {"bins": [], "average_conversion_time": None}
+
+
+@pytest.fixture
+def entrances(team: Team) -> Team:
+    at(team, "u1", "$pageview", "01T10:00:00", **{"$browser": "Chrome"})
+    at(team, "u1", "signup", "01T11:00:00")
+    at(team, "u1", "$pageview", "03T10:00:00")  # a second entrance, never converted
+    at(team, "u2", "$pageview", "01T12:00:00", **{"$browser": "Safari"})
+    at(team, "u3", "$pageview", "02T10:00:00")
+    at(team, "u3", "signup", "03T09:00:00")  # converts in the period it entered (Jan 2)
+    return team
+
+
+def trends_query(**fields: Any) -> dict[str, Any]:
+    query = funnel("$pageview", "signup", funnelsFilter={"funnelVizType": "trends"}, **fields)
+    query["dateRange"] = {"date_from": "2024-01-01", "date_to": "2024-01-03"}
+    return query
+
+
+def test_trends_give_the_conversion_rate_per_entrance_period(
+    api_client: APIClient, entrances: Team
+) -> None:
+    assert run(api_client, entrances, trends_query()) == [
+        {
+            "count": 3,
+            "data": [50.0, 100.0, 0.0],
+            "days": ["2024-01-01", "2024-01-02", "2024-01-03"],
+            "labels": ["1-Jan-2024", "2-Jan-2024", "3-Jan-2024"],
+        }
+    ]
+
+
+def test_trends_by_breakdown_value(api_client: APIClient, entrances: Team) -> None:
+    query = trends_query(breakdownFilter={"breakdown": "$browser"})
+    results = run(api_client, entrances, query)
+    assert [(r["breakdown_value"], r["data"]) for r in results] == [
+        ([""], [0, 100.0, 0]),
+        (["Chrome"], [100.0, 0, 0.0]),
+        (["Safari"], [0.0, 0, 0]),
+    ]

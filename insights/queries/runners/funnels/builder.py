@@ -50,6 +50,7 @@ class FunnelSpec:
     attribution: str = "first_touch"
     attribution_step: int = 0
     breakdown_limit: int | None = None
+    period: Fragment | None = None  # funnel trends: the event's local interval bucket
 
     @property
     def n(self) -> int:
@@ -107,6 +108,7 @@ def events_cte(spec: FunnelSpec) -> Fragment:
             excl_conditions.append((i, _join(covering, " OR ")))
     excl_bits = _bits(spec, excl_conditions)
     breakdown = spec.breakdown or ("''", [])
+    period = spec.period or ("0", [])
     where = ["e.team_id = %s", "e.timestamp >= %s", "e.timestamp <= %s"]
     params: list[Any] = [spec.team_id, spec.ts_from, spec.ts_to]
     names = [s.event for s in spec.steps] + [x.event for x in spec.exclusions]
@@ -127,10 +129,11 @@ def events_cte(spec: FunnelSpec) -> Fragment:
     sql = (
         f"SELECT {ACTOR} AS actor, extract(epoch FROM e.timestamp)::float8 AS ts, e.uuid,"
         f" {step_bits[0]} AS steps, {excl_bits[0]} AS excl,"
-        f" COALESCE({breakdown[0]}, '') AS bd"
+        f" COALESCE({breakdown[0]}, '') AS bd,"
+        f" extract(epoch FROM {period[0]})::float8 AS period"
         f" FROM posthog_api_event e{joins} WHERE " + " AND ".join(where)
     )
-    return sql, [*step_bits[1], *excl_bits[1], *breakdown[1], *params]
+    return sql, [*step_bits[1], *excl_bits[1], *breakdown[1], *period[1], *params]
 
 
 def _path_call(spec: FunnelSpec, attr_value: str) -> str:
@@ -157,6 +160,33 @@ def _compressible(spec: FunnelSpec) -> bool:
     return spec.order != "unordered" and not spec.exclusions and spec.attribution != "step"
 
 
+def _bd_select(spec: FunnelSpec) -> tuple[str, str]:
+    """The per-actor breakdown columns (bd, bds[, candidates]) and the attributed value."""
+    order = "ORDER BY ts, uuid"
+    relevant = "(steps <> 0 OR excl <> 0)"
+    if spec.breakdown is None:
+        bd, attr_value = "''::text AS bd, NULL::text[] AS bds", "NULL"
+    elif spec.attribution == "all_events":
+        bd, attr_value = "bd, NULL::text[] AS bds", "NULL"
+    elif spec.attribution == "step":
+        step_bit = 1 << spec.attribution_step
+        bd = (
+            f"array_agg(bd {order}) AS bds,"
+            # an actor without a step-k event is counted once, under the empty value
+            f" COALESCE(array_agg(DISTINCT bd) FILTER (WHERE steps & {step_bit} <> 0),"
+            " ARRAY['']) AS candidates"
+        )
+        attr_value = "v.bd"
+    else:
+        direction = "" if spec.attribution == "first_touch" else " DESC"
+        bd = (
+            f"COALESCE((array_agg(bd ORDER BY ts{direction}, uuid{direction})"
+            f" FILTER (WHERE bd <> '' AND {relevant}))[1], '') AS bd, NULL::text[] AS bds"
+        )
+        attr_value = "NULL"
+    return bd, attr_value
+
+
 def paths_cte(spec: FunnelSpec) -> Fragment:
     """``paths``: one row per actor (and breakdown value) that entered the funnel.
 
@@ -179,26 +209,7 @@ def paths_cte(spec: FunnelSpec) -> Fragment:
         where = "" if spec.order == "strict" else f" WHERE {relevant}"
         marked = f"SELECT ev.*, true AS keep FROM ev{where}"
     arrays = f"array_agg(ARRAY[ts, steps, excl] {order}) FILTER (WHERE keep) AS ev"
-    if spec.breakdown is None:
-        bd, attr_value = "''::text AS bd, NULL::text[] AS bds", "NULL"
-    elif spec.attribution == "all_events":
-        bd, attr_value = "bd, NULL::text[] AS bds", "NULL"
-    elif spec.attribution == "step":
-        step_bit = 1 << spec.attribution_step
-        bd = (
-            f"array_agg(bd {order}) AS bds,"
-            # an actor without a step-k event is counted once, under the empty value
-            f" COALESCE(array_agg(DISTINCT bd) FILTER (WHERE steps & {step_bit} <> 0),"
-            " ARRAY['']) AS candidates"
-        )
-        attr_value = "v.bd"
-    else:
-        direction = "" if spec.attribution == "first_touch" else " DESC"
-        bd = (
-            f"COALESCE((array_agg(bd ORDER BY ts{direction}, uuid{direction})"
-            f" FILTER (WHERE bd <> '' AND {relevant}))[1], '') AS bd, NULL::text[] AS bds"
-        )
-        attr_value = "NULL"
+    bd, attr_value = _bd_select(spec)
     inner = f"SELECT actor, {bd}, {arrays} FROM m GROUP BY {partition}"
     call = _path_call(spec, attr_value)
     if spec.attribution == "step" and spec.breakdown is not None:
@@ -249,6 +260,29 @@ def steps_sql(spec: FunnelSpec) -> Fragment:
         f" ORDER BY {rank_order}, fbd"
     )
     return sql, [*params, *final_params]
+
+
+def trends_sql(spec: FunnelSpec, from_step: int) -> Fragment:
+    """Rows (breakdown value, period epoch, entries reaching from_step, entries converting)."""
+    ev_sql, params = events_cte(spec)
+    order = "ORDER BY ts, uuid"
+    relevant = "(steps <> 0 OR excl <> 0)"
+    partition = (
+        "actor, bd" if spec.breakdown is not None and spec.attribution == "all_events" else "actor"
+    )
+    where = "" if spec.order == "strict" else f" WHERE {relevant}"
+    bd, _ = _bd_select(spec)
+    strict = "true" if spec.order == "strict" else "false"
+    sql = (
+        f"WITH ev AS ({ev_sql}),"
+        f" a AS (SELECT actor, {bd}, array_agg(ARRAY[ts, steps, excl, period] {order}) AS ev"
+        f" FROM ev{where} GROUP BY {partition}),"
+        " entries AS (SELECT a.bd, r.period, r.success FROM a CROSS JOIN LATERAL"
+        f" posthog_funnel_trends(a.ev, {spec.n}, {from_step}, {spec.window_seconds}, {strict}) r)"
+        " SELECT bd, period, count(*), count(*) FILTER (WHERE success = 1)"
+        " FROM entries GROUP BY 1, 2"
+    )
+    return sql, params
 
 
 def time_to_convert_sql(

@@ -11,6 +11,7 @@ from insights.queries.runners.base import DateRangeRunner
 from insights.queries.runners.base import register
 from insights.queries.runners.funnels import builder
 from insights.queries.runners.funnels import shaper
+from insights.queries.sql import bucket_expr
 from insights.queries.sql import events_series
 
 DEFAULT_BREAKDOWN_LIMIT = 25
@@ -84,7 +85,7 @@ class FunnelsQueryRunner(DateRangeRunner):
             )
             results = shaper.time_to_convert_results(rows)
         else:
-            raise UnsupportedQuery("Funnel trends (funnelVizType trends)")
+            results = self._trends(spec, options)
         rng = self.resolved_range()
         return {
             "results": results,
@@ -95,3 +96,17 @@ class FunnelsQueryRunner(DateRangeRunner):
             },
             "timings": [],
         }
+
+    def _trends(self, spec: builder.FunnelSpec, options: schema.FunnelsFilter) -> list[Any]:
+        """Conversion rate per entrance period (§3.6)."""
+        if spec.order == "unordered":
+            raise UnsupportedQuery("Unordered funnel trends")
+        if spec.breakdown is not None and spec.attribution == "step":
+            raise UnsupportedQuery("Funnel trends with step breakdown attribution")
+        from_step = options.funnelFromStep or 0
+        to_step = options.funnelToStep if options.funnelToStep is not None else spec.n - 1
+        rng = self.resolved_range()
+        spec.steps = spec.steps[: to_step + 1]
+        spec.period = bucket_expr(rng.interval, self.tz.key, self.week_start_day)
+        rows = self.sql(*builder.trends_sql(spec, from_step))
+        return shaper.trends_results(rows, rng, breakdown=spec.breakdown is not None)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from insights.queries import schema
+from insights.queries.dates import ResolvedRange
+from insights.queries.labels import day_string
+from insights.queries.labels import label
 
 
 def _step_name(step: schema.EventsNode) -> str:
@@ -86,3 +91,34 @@ def time_to_convert_results(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
 
 def _whole(value: float) -> int | float:
     return int(value) if value.is_integer() else value
+
+
+def trends_results(
+    rows: list[tuple[Any, ...]], rng: ResolvedRange, *, breakdown: bool
+) -> list[dict[str, Any]]:
+    """One series of conversion rates per breakdown value, every bucket of the range filled."""
+    by_value: dict[str, dict[datetime, tuple[int, int]]] = {}
+    for value, period, entered, converted in rows:
+        bucket = datetime.fromtimestamp(float(period), UTC).replace(tzinfo=None)
+        by_value.setdefault(value, {})[bucket] = (int(entered), int(converted))
+    if not breakdown:
+        by_value = {"": by_value.get("", {})}
+    days = [day_string(b, rng.interval) for b in rng.buckets]
+    labels = [label(b, rng) for b in rng.buckets]
+    results = []
+    for value in sorted(by_value):
+        counts = by_value[value]
+        data = []
+        for bucket in rng.buckets:
+            entered, converted = counts.get(bucket, (0, 0))
+            data.append(round(converted / entered * 100, 2) if entered else 0)
+        item: dict[str, Any] = {
+            "count": len(rng.buckets),
+            "data": data,
+            "days": days,
+            "labels": labels,
+        }
+        if breakdown:
+            item["breakdown_value"] = [value]
+        results.append(item)
+    return results
