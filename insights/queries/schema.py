@@ -684,11 +684,38 @@ class EventsQuery(Node):
     orderBy: list[str] | None = None
 
 
+class FunnelsActorsQuery(Node):
+    """Who is behind a funnel number: reached step k (k > 0) or dropped before step k (k < 0)."""
+
+    kind: Literal["FunnelsActorsQuery"]
+    source: FunnelsQuery
+    funnelStep: int | None = None
+    funnelStepBreakdown: str | int | float | list[str | int | float] | None = None
+    funnelCustomSteps: list[int] | None = None
+    funnelTrendsDropOff: bool | None = None
+    funnelTrendsEntrancePeriodStart: str | None = None
+    includeRecordings: bool | None = None
+
+    @model_validator(mode="after")
+    def _step_in_range(self) -> Self:
+        steps = len(self.source.series)
+        step = self.funnelStep
+        if step is None or step == 0 or step == -1 or abs(step) > steps:
+            raise _funnel_error(
+                f"funnelStep must be 1..{steps} (reached) or -2..-{steps} (dropped off).",
+                "funnelStep",
+            )
+        return self
+
+
 class ActorsQuery(Node):
     kind: Literal["ActorsQuery"]
+    source: FunnelsActorsQuery | None = None
     select: list[str] | None = None
     search: str | None = None
-    limit: int | None = None
+    limit: int | None = Field(default=None, ge=1, le=10000)
+    offset: int | None = Field(default=None, ge=0)
+    orderBy: list[str] | None = None
 
 
 class GroupsQuery(Node):

@@ -108,7 +108,11 @@ def events_cte(spec: FunnelSpec) -> Fragment:
             excl_conditions.append((i, _join(covering, " OR ")))
     excl_bits = _bits(spec, excl_conditions)
     breakdown = spec.breakdown or ("''", [])
-    period = spec.period or ("0", [])
+    period = (
+        (f"extract(epoch FROM {spec.period[0]})::float8", spec.period[1])
+        if spec.period
+        else ("0::float8", [])
+    )
     where = ["e.team_id = %s", "e.timestamp >= %s", "e.timestamp <= %s"]
     params: list[Any] = [spec.team_id, spec.ts_from, spec.ts_to]
     names = [s.event for s in spec.steps] + [x.event for x in spec.exclusions]
@@ -130,7 +134,7 @@ def events_cte(spec: FunnelSpec) -> Fragment:
         f"SELECT {ACTOR} AS actor, extract(epoch FROM e.timestamp)::float8 AS ts, e.uuid,"
         f" {step_bits[0]} AS steps, {excl_bits[0]} AS excl,"
         f" COALESCE({breakdown[0]}, '') AS bd,"
-        f" extract(epoch FROM {period[0]})::float8 AS period"
+        f" {period[0]} AS period"
         f" FROM posthog_api_event e{joins} WHERE " + " AND ".join(where)
     )
     return sql, [*step_bits[1], *excl_bits[1], *breakdown[1], *period[1], *params]
@@ -328,3 +332,21 @@ def breakdown_expr(
     if kind not in ("event", "person"):
         raise UnsupportedQuery(f"Funnel breakdowns of type {kind!r}")
     return property_text(str(value), kind, builder)
+
+
+def actors_sql(spec: FunnelSpec, step: int, value: str | None, limit: int, offset: int) -> Fragment:
+    """Actor keys (one page) who reached step ``step`` (1-based) or dropped before ``-step``."""
+    paths, params = paths_cte(spec)
+    if step > 0:
+        condition = f"mask & {1 << (step - 1)} <> 0"
+    else:
+        condition = f"mask & {1 << (-step - 2)} <> 0 AND mask & {1 << (-step - 1)} = 0"
+    extra: list[Any] = []
+    if value is not None and spec.breakdown is not None:
+        condition += " AND bd = %s"
+        extra.append(value)
+    sql = (
+        f"WITH {paths} SELECT DISTINCT actor FROM paths WHERE {condition}"
+        " ORDER BY actor LIMIT %s OFFSET %s"
+    )
+    return sql, [*params, *extra, limit, offset]
