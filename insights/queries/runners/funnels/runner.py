@@ -32,6 +32,8 @@ class FunnelsQueryRunner(DateRangeRunner):
         for exclusion in exclusions:
             if exclusion.kind != "EventsNode":
                 raise UnsupportedQuery("ActionsNode exclusions (actions)")
+        if query.samplingFactor not in (None, 1):
+            raise UnsupportedQuery("Sampling")
         if (options.model_extra or {}).get("funnelAggregateByHogQL"):
             raise UnsupportedQuery("funnelAggregateByHogQL")
         filters = self.filter_builder()
