@@ -353,3 +353,16 @@ def test_no_events_give_zero_counts(api_client: APIClient, team: Team) -> None:
     results = run(api_client, team, funnel("$pageview", "signup"))
     assert counts(results) == [0, 0]
     assert times(results) == [(None, None), (None, None)]
+
+
+def test_a_cached_funnel_shows_the_current_custom_names(api_client: APIClient, team: Team) -> None:
+    at(team, "u1", "$pageview", "02T10:00:00")
+    first = funnel("$pageview", step("signup", custom_name="Signed up"))
+    post(api_client, team, first)
+    renamed = funnel("$pageview", step("signup", custom_name="Joined"))
+    response = api_client.post(
+        f"/api/projects/{team.pk}/query/", {"query": renamed}, format="json"
+    )
+    body = response.json()
+    assert body["is_cached"] is True
+    assert [s["custom_name"] for s in body["results"]] == [None, "Joined"]
