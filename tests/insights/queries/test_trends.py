@@ -698,7 +698,6 @@ def test_date_operators_skip_text_that_is_not_a_real_date(team: Team) -> None:
             {"kind": "RetentionQuery", "retentionFilter": {}},
             "Retention is not yet supported by this service.",
         ),
-        ({"kind": "PathsQuery", "pathsFilter": {}}, "Paths is not yet supported by this service."),
         (
             {"kind": "HogQLQuery", "query": "select 1"},
             "HogQL (SQL insights) is not yet supported by this service.",
