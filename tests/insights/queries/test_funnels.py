@@ -360,9 +360,7 @@ def test_a_cached_funnel_shows_the_current_custom_names(api_client: APIClient, t
     first = funnel("$pageview", step("signup", custom_name="Signed up"))
     post(api_client, team, first)
     renamed = funnel("$pageview", step("signup", custom_name="Joined"))
-    response = api_client.post(
-        f"/api/projects/{team.pk}/query/", {"query": renamed}, format="json"
-    )
+    response = api_client.post(f"/api/projects/{team.pk}/query/", {"query": renamed}, format="json")
     body = response.json()
     assert body["is_cached"] is True
     assert [s["custom_name"] for s in body["results"]] == [None, "Joined"]
