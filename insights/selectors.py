@@ -88,6 +88,15 @@ USER_BASIC_FIELDS = ("id", "uuid", "distinct_id", "first_name", "last_name", "em
 
 
 @functools.cache
+def dashboard_tile_get(*, insight: Insight, dashboard_id: int) -> DashboardTile | None:
+    """The insight's tile on that dashboard, with the dashboard (its filters apply to results)."""
+    return (
+        DashboardTile.objects.select_related("dashboard")
+        .filter(insight=insight, dashboard_id=dashboard_id)
+        .first()
+    )
+
+
 def _detail(by: str, include_deleted: bool) -> CompiledQuery[Insight]:
     manager = Insight.objects_including_soft_deleted if include_deleted else Insight.objects
 

@@ -16,7 +16,6 @@ from rest_framework import serializers
 from insights.models import Dashboard
 from insights.models import Insight
 from insights.queries.legacy_filters import filters_to_query
-from insights.results import insight_result_fields
 from insights.serializers.fields import QueryField
 from insights.serializers.fields import TagsField
 from posthog_api.api.model_serializer import ModelSerializer
@@ -154,6 +153,11 @@ class InsightBasicSerializer(ModelSerializer[Insight]):
 class InsightSerializer(InsightBasicSerializer):
     """The full insight; result fields come from ``insights.results.insight_result_fields``."""
 
+    # (The docstring above is the published OpenAPI description, kept word for word.) The result
+    # fields are computed by the view (``insights.services.results``) and handed over in the
+    # context as ``results`` (insight id -> fields): serializing runs no query, writes no cache
+    # and enqueues nothing.
+
     dashboards = ProjectDashboardsField(many=True, required=False)  # type: ignore[assignment]
     last_modified_by = UserBasicSerializer(read_only=True)
     effective_restriction_level = serializers.SerializerMethodField()
@@ -162,7 +166,7 @@ class InsightSerializer(InsightBasicSerializer):
     _create_in_folder = serializers.CharField(
         source="create_in_folder", write_only=True, required=False, allow_blank=True, max_length=400
     )
-    # Result fields: computed per request by insight_result_fields, never stored on the row.
+    # Result fields: computed per request by the view, never stored on the row.
     result = Computed(serializers.JSONField)()
     hasMore = Computed(serializers.BooleanField)()
     columns = Computed(serializers.JSONField)()
@@ -224,20 +228,7 @@ class InsightSerializer(InsightBasicSerializer):
         data = super().to_representation(instance)
         data["dashboards"] = [tile.dashboard_id for tile in _live_tiles(instance)]
         context = self.context
-        if context.get("team") is not None and context.get("with_results", True):
-            data.update(
-                insight_result_fields(
-                    insight=instance,
-                    team=context["team"],
-                    refresh=context.get("refresh"),
-                    filters_override=context.get("filters_override"),
-                    variables_override=context.get("variables_override"),
-                    dashboard_id=context.get("from_dashboard"),
-                    user=context["request"].user if context.get("request") else None,
-                    client_query_id=context.get("client_query_id"),
-                    prepared=context.get("prepared_page", {}).get(instance.pk),
-                )
-            )
+        data.update(context.get("results", {}).get(instance.pk, {}))
         tile = context.get("dashboard_tile")
         if tile is not None and tile.insight_id == instance.id:
             data["color"] = tile.color

@@ -31,7 +31,6 @@ from coalescing.mixins import QueryCoalescingMixin
 from insights.filters import InsightFilterBackend
 from insights.filters import InsightFilterSet
 from insights.metadata import generate_insight_metadata
-from insights.models import DashboardTile
 from insights.models import Insight
 from insights.params import InsightListParamsSerializer
 from insights.params import InsightRetrieveParamsSerializer
@@ -39,13 +38,11 @@ from insights.params import TrendingParamsSerializer
 from insights.params import WriteParamsSerializer
 from insights.params import is_restore
 from insights.params import refresh_source
-from insights.queries import cache as result_cache
-from insights.queries.execution import read_keys
 from insights.queries.modes import DEFAULT_MODE
 from insights.queries.modes import ExecutionMode
 from insights.queries.modes import execution_mode
 from insights.renderers import CSVRenderer
-from insights.results import prepare_page
+from insights.selectors import dashboard_tile_get
 from insights.selectors import insight_get
 from insights.selectors import insight_list
 from insights.selectors import my_last_viewed
@@ -61,6 +58,8 @@ from insights.services import insight_create
 from insights.services import insight_update
 from insights.services import insights_viewed_record
 from insights.services.insights import SCOPE as ACTIVITY_SCOPE
+from insights.services.results import insight_results
+from insights.services.results import page_results
 from posthog_api.models import User
 from posthog_api.routing import KEY_IN_PATH
 from posthog_api.routing import TeamScopedViewSetMixin
@@ -139,34 +138,36 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
         params.is_valid(raise_exception=True)
         return dict(params.validated_data)
 
+    def _full(self, insight: Insight, **options: Any) -> Any:
+        """``insight`` with its result fields, computed here (``options``: see insight_results)."""
+        results = insight_results(insight=insight, team=self.team, user=self.user, **options)
+        context = {**self.get_serializer_context(), "results": {insight.pk: results}}
+        if options.get("tile") is not None:
+            context["dashboard_tile"] = options["tile"]
+        return InsightSerializer(insight, context=context).data
+
     def _written(self, insight: Insight, params: dict[str, Any]) -> Any:
         """The saved insight, re-read with its relations, with results in the requested mode."""
         found = insight_get(team=self.team, key=str(insight.pk), include_deleted=True)
         assert found is not None
-        return InsightSerializer(found, context={**self.get_serializer_context(), **params}).data
+        return self._full(found, refresh=params["refresh"])
 
     @extend_schema(parameters=[InsightListParamsSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = InsightListParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        serializer_class = (
-            InsightBasicSerializer if params.validated_data.get("basic") else InsightSerializer
-        )
-        context = {
-            **self.get_serializer_context(),
-            "refresh": params.validated_data.get("refresh", DEFAULT_MODE),
-        }
-        insights = list(page or [])
-        if serializer_class is InsightSerializer:
-            # Full insights carry results: prepare every query once and read every cached result
-            # and job status in one MGET.
-            context["prepared_page"] = prepare_page(insights=insights, team=self.team)
-        prepared = context.get("prepared_page", {}).values()
-        keys = [key for each in prepared for key in read_keys(each)]
-        with result_cache.read_ahead(keys):
-            data = serializer_class(insights, many=True, context=context).data
+        insights = list(self.paginate_queryset(self.filter_queryset(self.get_queryset())) or [])
+        context = self.get_serializer_context()
+        if params.validated_data.get("basic"):
+            data = InsightBasicSerializer(insights, many=True, context=context).data
+        else:
+            refresh = params.validated_data.get("refresh", DEFAULT_MODE)
+            results = page_results(
+                insights=insights, team=self.team, refresh=refresh, user=self.user
+            )
+            data = InsightSerializer(
+                insights, many=True, context={**context, "results": results}
+            ).data
         return self.get_paginated_response(data)
 
     @extend_schema(parameters=[InsightRetrieveParamsSerializer])
@@ -175,20 +176,14 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
         params.is_valid(raise_exception=True)
         insight = self.get_object()
         options = dict(params.validated_data)
-        options.setdefault("refresh", DEFAULT_MODE)
-        dashboard_id = options.get("from_dashboard")
+        dashboard_id = options.pop("from_dashboard", None)
         tile = (
-            DashboardTile.objects.filter(insight=insight, dashboard_id=dashboard_id).first()
+            dashboard_tile_get(insight=insight, dashboard_id=dashboard_id)
             if dashboard_id is not None
             else None
         )
-        context = {
-            **self.get_serializer_context(),
-            **options,
-            "from_dashboard": dashboard_id if tile is not None else None,
-            "dashboard_tile": tile,
-        }
-        return Response(InsightSerializer(insight, context=context).data)
+        options.setdefault("refresh", DEFAULT_MODE)
+        return Response(self._full(insight, tile=tile, **options))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = self._write_params()

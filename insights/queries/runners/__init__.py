@@ -1,7 +1,4 @@
-"""Query runners; importing the package registers every supported kind."""
+"""Query runners, one folder or module per query kind; ``registry.RUNNERS`` maps kinds to them.
 
-from insights.queries.runners import lifecycle as lifecycle
-from insights.queries.runners import stickiness as stickiness
-from insights.queries.runners import trends as trends
-from insights.queries.runners.funnels import actors as funnel_actors  # noqa: F401
-from insights.queries.runners.funnels import runner as funnels  # noqa: F401
+Importing this package registers nothing: the registry is an explicit dict.
+"""

@@ -1,19 +1,19 @@
-"""The runner interface: one class per query kind, registered by ``kind``.
+"""The runner interface: one class per query kind, looked up by ``kind`` in ``registry.py``.
 
 Usage::
 
     runner = runner_for(team=team, query=typed_source, client_query_id="abc")
     response = runner.calculate()       # {"results": ..., "hasMore": ..., ...}
 
-Adding Funnels (or Retention, Paths, HogQL) means writing one more subclass and decorating it
-with ``@register("FunnelsQuery")``; nothing else changes.
+Adding Funnels (or Retention, Paths, HogQL) means one more folder under ``runners/`` (a query
+builder module for the SQL, a shaper module for the results, and the runner tying them, which sets
+``kind = "FunnelsQuery"``) and one entry in ``registry.RUNNERS``; nothing else changes.
 """
 
 from __future__ import annotations
 
 from abc import ABC
 from abc import abstractmethod
-from collections.abc import Callable
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -32,14 +32,6 @@ from insights.queries.filters import FilterBuilder
 from insights.queries.filters import UnsupportedQuery
 from insights.queries.sql import series_conditions
 from posthog_api.models import Team
-
-_RUNNERS: dict[str, type[QueryRunner]] = {}
-
-NOT_YET_SUPPORTED = {
-    "RetentionQuery": "Retention",
-    "PathsQuery": "Paths",
-    "HogQLQuery": "HogQL (SQL insights)",
-}
 
 
 class QueryRunner(ABC):
@@ -134,21 +126,10 @@ class DateRangeRunner(QueryRunner):
         return self._range
 
 
-def register(kind: str) -> Callable[[type[QueryRunner]], type[QueryRunner]]:
-    def decorate(cls: type[QueryRunner]) -> type[QueryRunner]:
-        cls.kind = kind
-        _RUNNERS[kind] = cls
-        return cls
-
-    return decorate
-
-
-def runner_class(kind: str) -> type[QueryRunner]:
-    if kind in _RUNNERS:
-        return _RUNNERS[kind]
-    raise UnsupportedQuery(NOT_YET_SUPPORTED.get(kind, f"The {kind} query kind"))
-
-
 def runner_for(*, team: Team, query: BaseModel, client_query_id: str | None = None) -> QueryRunner:
-    kind = getattr(query, "kind", "")
-    return runner_class(kind)(team=team, query=query, client_query_id=client_query_id)
+    """Kept for callers that import it from here (``execution.py``, being rewritten by the async
+    jobs split): the registry is ``insights.queries.runners.registry``. Imported at call time
+    because the registry imports every runner, and every runner imports this module."""
+    from insights.queries.runners.registry import runner_for as registry_runner_for
+
+    return registry_runner_for(team=team, query=query, client_query_id=client_query_id)

@@ -9,8 +9,7 @@ from insights.queries import schema
 from insights.queries.dates import iso
 from insights.queries.filters import UnsupportedQuery
 from insights.queries.runners.base import QueryRunner
-from insights.queries.runners.base import register
-from insights.queries.runners.funnels import builder
+from insights.queries.runners.funnels import query_builder as builder
 from insights.queries.runners.funnels.runner import FunnelsQueryRunner
 from posthog_api.models import Person
 from posthog_api.models import PersonDistinctId
@@ -21,8 +20,8 @@ COLUMNS = ("actor", "id", "created_at")
 PERSONLESS_NAMESPACE = uuid.UUID("8f1c4d2e-5b6a-4c3d-9e8f-7a6b5c4d3e2f")
 
 
-@register("ActorsQuery")
 class ActorsQueryRunner(QueryRunner):
+    kind = "ActorsQuery"
     query: schema.ActorsQuery
 
     def calculate(self) -> dict[str, Any]:

@@ -8,8 +8,7 @@ from insights.queries import schema
 from insights.queries.dates import iso
 from insights.queries.filters import UnsupportedQuery
 from insights.queries.runners.base import DateRangeRunner
-from insights.queries.runners.base import register
-from insights.queries.runners.funnels import builder
+from insights.queries.runners.funnels import query_builder as builder
 from insights.queries.runners.funnels import shaper
 from insights.queries.sql import bucket_expr
 from insights.queries.sql import events_series
@@ -17,8 +16,8 @@ from insights.queries.sql import events_series
 DEFAULT_BREAKDOWN_LIMIT = 25
 
 
-@register("FunnelsQuery")
 class FunnelsQueryRunner(DateRangeRunner):
+    kind = "FunnelsQuery"
     query: schema.FunnelsQuery
     all_time_unsupported = "Funnels"
 

@@ -1,23 +1,16 @@
-"""LifecycleQuery (posthog-queries.md §5): new / returning / resurrecting / dormant actors."""
+"""The SQL of a LifecycleQuery: how many actors were new / returning / resurrecting / dormant per bucket."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from insights.queries import schema
 from insights.queries.dates import INTERVAL_STEP
 from insights.queries.dates import ResolvedRange
-from insights.queries.dates import iso
-from insights.queries.labels import bucket_fields
 from insights.queries.runners.base import DateRangeRunner
-from insights.queries.runners.base import register
 from insights.queries.sql import EventScope
 from insights.queries.sql import bucket_expr
-from insights.queries.sql import events_series
-from insights.queries.sql import series_label
 
-STATUSES = ("new", "returning", "resurrecting", "dormant")
 SQL_STEP = {
     "minute": "1 minute",
     "hour": "1 hour",
@@ -27,47 +20,11 @@ SQL_STEP = {
 }
 
 
-@register("LifecycleQuery")
-class LifecycleQueryRunner(DateRangeRunner):
+class LifecycleQueryBuilder(DateRangeRunner):
+    """Builds and runs the one window-function statement: actors per (bucket, status)."""
+
     query: schema.LifecycleQuery
     all_time_unsupported = "Lifecycle"
-
-    def calculate(self) -> dict[str, Any]:
-        series = events_series(self.checked_series()[0])
-        rng = self.resolved_range()
-        counts = self._counts(series, rng)
-        days, labels, _ = bucket_fields(rng)
-        name = series_label(series)
-        results = []
-        for status in STATUSES:
-            sign = -1 if status == "dormant" else 1
-            data = [float(sign * counts.get((bucket, status), 0)) for bucket in rng.buckets]
-            results.append(
-                {
-                    "action": {
-                        "id": series.event,
-                        "name": series.event or "All events",
-                        "type": "events",
-                        "order": 0,
-                        "math": "total",
-                        "custom_name": series.custom_name,
-                    },
-                    "data": data,
-                    "count": float(sum(data)),
-                    "labels": labels,
-                    "days": days,
-                    "label": f"{name} - {status}",
-                    "status": status,
-                }
-            )
-        return {
-            "results": results,
-            "resolved_date_range": {
-                "date_from": iso(rng.aware(rng.date_from)),
-                "date_to": iso(rng.aware(rng.date_to)),
-            },
-            "timings": [],
-        }
 
     def _counts(
         self, series: schema.EventsNode, rng: ResolvedRange

@@ -1,11 +1,15 @@
-"""The result fields of an insight response, in one place.
+"""The result fields of an insight response, computed for a web request by the view.
 
-Computed by the query engine (``insights.queries.execution.run_query``); the serializer calls it for retrieve, create/update responses and
-each insight of a non-basic list page, passing the normalised ``refresh`` mode (``force_cache``,
-``blocking``, ``async``, ``async_except_on_cache_miss``, ``lazy_async``, ``force_async`` or
-``force_blocking``) and the request's ``client_query_id`` (which tags the running statement, so
-``POST insights/cancel/`` can cancel it). Any key it returns overrides the serializer's value of
-that key.
+A GET's side effects (SQL, cache writes, enqueued refreshes) happen here, called from the view,
+never from a serializer: the view hands the fields to ``InsightSerializer`` through the serializer
+context (``results``: insight id -> fields). ``run_query`` (the engine) computes them under the
+request's ``refresh`` mode and ``client_query_id`` (which tags the running statement, so
+``POST insights/cancel/`` can cancel it).
+
+* ``insight_results``: one insight (retrieve, create/update responses). A ``from_dashboard``
+  retrieve passes the tile the view already fetched (with its dashboard), never re-read here.
+* ``page_results``: every insight of a list page; each query is prepared once and every cached
+  result and job status is read in one ``MGET`` (``read_ahead``).
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from rest_framework.exceptions import ValidationError
 
 from insights.models import DashboardTile
 from insights.models import Insight
+from insights.queries import cache as result_cache
 from insights.queries.execution import Prepared
 from insights.queries.execution import prepare
+from insights.queries.execution import read_keys
 from insights.queries.execution import run_query
 from insights.queries.legacy_filters import insight_query
-from insights.queries.modes import DEFAULT_MODE
 from insights.queries.modes import ExecutionMode
 from insights.queries.status import new_status
 from posthog_api.models import Team
@@ -43,19 +48,20 @@ RESULT_FIELDS = (
 )
 
 
-def insight_result_fields(
+def insight_results(
     *,
     insight: Insight,
     team: Team,
-    refresh: ExecutionMode | None,
-    filters_override: dict[str, Any] | None,
-    variables_override: dict[str, Any] | None,
-    dashboard_id: int | None,
+    refresh: ExecutionMode,
     user: Any,
+    tile: DashboardTile | None = None,
+    filters_override: dict[str, Any] | None = None,
+    variables_override: dict[str, Any] | None = None,
     client_query_id: str | None = None,
     prepared: Prepared | None = None,
 ) -> dict[str, Any]:
-    """``prepared``: from ``prepare_page``, for an insight of a list page."""
+    """``tile``: the dashboard tile of a ``from_dashboard`` retrieve, with its dashboard loaded.
+    ``prepared``: from ``prepare_page``, for an insight of a list page."""
     fields: dict[str, Any] = dict.fromkeys(RESULT_FIELDS)
     fields["timezone"] = team.timezone
     # A filter-only (legacy) insight is computed from its converted filters.
@@ -66,11 +72,11 @@ def insight_result_fields(
         response = run_query(
             team=team,
             query=query,
-            refresh=refresh or DEFAULT_MODE,
+            refresh=refresh,
             client_query_id=client_query_id or None,
             insight_id=insight.pk,
-            dashboard_id=dashboard_id,
-            filters_override=_effective_filters(insight, dashboard_id, filters_override),
+            dashboard_id=tile.dashboard_id if tile is not None else None,
+            filters_override=_effective_filters(tile, filters_override),
             variables_override=variables_override,
             user=user,
             prepared=prepared,
@@ -102,6 +108,25 @@ def insight_result_fields(
     return fields
 
 
+def page_results(
+    *, insights: list[Insight], team: Team, refresh: ExecutionMode, user: Any
+) -> dict[int, dict[str, Any]]:
+    """Each insight's result fields as a list page shows them, keyed by insight id."""
+    prepared = prepare_page(insights=insights, team=team)
+    keys = [key for each in prepared.values() for key in read_keys(each)]
+    with result_cache.read_ahead(keys):
+        return {
+            insight.pk: insight_results(
+                insight=insight,
+                team=team,
+                refresh=refresh,
+                user=user,
+                prepared=prepared.get(insight.pk),
+            )
+            for insight in insights
+        }
+
+
 def prepare_page(*, insights: Iterable[Insight], team: Team) -> dict[int, Prepared]:
     """Each insight's query prepared as a list page runs it (no dashboard, no overrides, no
     ``client_query_id``), keyed by insight id, so the page can read every cached result in one
@@ -120,18 +145,12 @@ def prepare_page(*, insights: Iterable[Insight], team: Team) -> dict[int, Prepar
 
 
 def _effective_filters(
-    insight: Insight, dashboard_id: int | None, filters_override: dict[str, Any] | None
+    tile: DashboardTile | None, filters_override: dict[str, Any] | None
 ) -> dict[str, Any] | None:
     """Dashboard filters (or the tile's own overrides) with ``filters_override`` on top."""
     base: dict[str, Any] = {}
-    if dashboard_id is not None:
-        tile = (
-            DashboardTile.objects.select_related("dashboard")
-            .filter(insight=insight, dashboard_id=dashboard_id)
-            .first()
-        )
-        if tile is not None:
-            base = dict(tile.filters_overrides or tile.dashboard.filters or {})
+    if tile is not None:
+        base = dict(tile.filters_overrides or tile.dashboard.filters or {})
     merged = {**base, **(filters_override or {})}
     return merged or None
 
