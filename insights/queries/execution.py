@@ -153,11 +153,18 @@ def _patch_custom_names(payload: dict[str, Any], source: dict[str, Any]) -> dict
     if not isinstance(results, list):
         return payload
     for item in results:
-        action = item.get("action") if isinstance(item, dict) else None
-        if isinstance(action, dict) and isinstance(action.get("order"), int):
-            order = action["order"]
-            if 0 <= order < len(series):
-                action["custom_name"] = series[order].get("custom_name")
+        # A funnel with a breakdown has one list of steps per value; a funnel step carries
+        # its own order and custom_name (unordered steps have no action_id and no name).
+        for entry in item if isinstance(item, list) else [item]:
+            if not isinstance(entry, dict):
+                continue
+            action = entry.get("action")
+            if not isinstance(action, dict):
+                action = entry if entry.get("action_id") is not None else None
+            if isinstance(action, dict) and isinstance(action.get("order"), int):
+                order = action["order"]
+                if 0 <= order < len(series):
+                    action["custom_name"] = series[order].get("custom_name")
     return payload
 
 

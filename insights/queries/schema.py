@@ -500,10 +500,20 @@ class LifecycleQuery(InsightQueryBase):
     lifecycleFilter: LifecycleFilter | None = None
 
 
+class FunnelExclusion(SeriesBase):
+    """An event (or action) that drops a path between two steps (§3.3)."""
+
+    kind: Literal["EventsNode", "ActionsNode"]
+    event: str | None = None
+    id: int | None = None
+    funnelFromStep: int = 0
+    funnelToStep: int = 1
+
+
 class FunnelsFilter(Node):
     funnelVizType: Literal["steps", "time_to_convert", "trends"] | None = None
     funnelOrderType: Literal["ordered", "unordered", "strict"] | None = None
-    funnelWindowInterval: int | None = None
+    funnelWindowInterval: int | None = Field(default=None, ge=1)
     funnelWindowIntervalUnit: Literal["second", "minute", "hour", "day", "week", "month"] | None = (
         None
     )
@@ -511,10 +521,90 @@ class FunnelsFilter(Node):
         None
     )
     breakdownAttributionValue: int | None = None
-    exclusions: list[dict[str, Any]] | None = None
+    exclusions: list[FunnelExclusion] | None = None
     funnelFromStep: int | None = None
     funnelToStep: int | None = None
     binCount: int | None = None
+
+
+def _funnel_error(message: str, *path: str | int) -> PydanticCustomError:
+    return PydanticCustomError("invalid_funnel", message, {INPUT_PATH: path})
+
+
+def _check_funnel(query: FunnelsQuery) -> None:
+    """PostHog's funnel validation rules (§3.1), each a 400 naming its field."""
+    steps = len(query.series)
+    if steps < 2:
+        raise _funnel_error("A funnel needs at least two steps.", "series")
+    options = query.funnelsFilter or FunnelsFilter()
+    order = options.funnelOrderType or "ordered"
+    viz = options.funnelVizType or "steps"
+    for index, step in enumerate(query.series):
+        if not step.optionalInFunnel:
+            continue
+        if index == 0:
+            raise _funnel_error(
+                "The first step of a funnel cannot be optional.", "series", 0, "optionalInFunnel"
+            )
+        if order == "unordered" or viz != "steps":
+            raise _funnel_error(
+                "Optional steps are only supported in ordered or strict steps funnels.",
+                "series",
+                index,
+                "optionalInFunnel",
+            )
+    low = options.funnelFromStep if options.funnelFromStep is not None else 0
+    high = options.funnelToStep if options.funnelToStep is not None else steps - 1
+    if not 0 <= low < steps - 1:
+        raise _funnel_error(
+            f"funnelFromStep must be between 0 and {steps - 2}.", "funnelsFilter", "funnelFromStep"
+        )
+    if not low < high <= steps - 1:
+        raise _funnel_error(
+            f"funnelToStep must be after funnelFromStep and at most {steps - 1}.",
+            "funnelsFilter",
+            "funnelToStep",
+        )
+    for index, exclusion in enumerate(options.exclusions or []):
+        where = ("funnelsFilter", "exclusions", index)
+        if not 0 <= exclusion.funnelFromStep < steps - 1:
+            raise _funnel_error(
+                f"funnelFromStep must be between 0 and {steps - 2}.", *where, "funnelFromStep"
+            )
+        if not exclusion.funnelFromStep < exclusion.funnelToStep <= steps - 1:
+            raise _funnel_error(
+                f"funnelToStep must be after funnelFromStep and at most {steps - 1}.",
+                *where,
+                "funnelToStep",
+            )
+        if order == "unordered" and (exclusion.funnelFromStep, exclusion.funnelToStep) != (
+            0,
+            steps - 1,
+        ):
+            raise _funnel_error(
+                "Partial exclusions are not allowed in unordered funnels.", *where, "funnelToStep"
+            )
+        for step in query.series[exclusion.funnelFromStep : exclusion.funnelToStep + 1]:
+            same_event = getattr(step, "event", None) == exclusion.event
+            same_action = getattr(step, "id", None) == exclusion.id
+            if step.kind == exclusion.kind and same_event and same_action:
+                raise _funnel_error(
+                    "Exclusion steps cannot contain an event that's part of funnel steps.", *where
+                )
+    if options.breakdownAttributionType == "step":
+        value = options.breakdownAttributionValue
+        if value is None or not 0 <= value < steps:
+            raise _funnel_error(
+                f"breakdownAttributionValue must be a step between 0 and {steps - 1}.",
+                "funnelsFilter",
+                "breakdownAttributionValue",
+            )
+        if order == "unordered" and value != 0:
+            raise _funnel_error(
+                "Only the first step can be used for breakdown attribution in unordered funnels.",
+                "funnelsFilter",
+                "breakdownAttributionValue",
+            )
 
 
 class FunnelsQuery(InsightQueryBase):
@@ -523,6 +613,11 @@ class FunnelsQuery(InsightQueryBase):
     interval: IntervalType | None = None
     breakdownFilter: BreakdownFilter | None = None
     funnelsFilter: FunnelsFilter | None = None
+
+    @model_validator(mode="after")
+    def _funnel_rules(self) -> Self:
+        _check_funnel(self)
+        return self
 
 
 class RetentionEntity(Node):
@@ -589,11 +684,38 @@ class EventsQuery(Node):
     orderBy: list[str] | None = None
 
 
+class FunnelsActorsQuery(Node):
+    """Who is behind a funnel number: reached step k (k > 0) or dropped before step k (k < 0)."""
+
+    kind: Literal["FunnelsActorsQuery"]
+    source: FunnelsQuery
+    funnelStep: int | None = None
+    funnelStepBreakdown: str | int | float | list[str | int | float] | None = None
+    funnelCustomSteps: list[int] | None = None
+    funnelTrendsDropOff: bool | None = None
+    funnelTrendsEntrancePeriodStart: str | None = None
+    includeRecordings: bool | None = None
+
+    @model_validator(mode="after")
+    def _step_in_range(self) -> Self:
+        steps = len(self.source.series)
+        step = self.funnelStep
+        if step is None or step == 0 or step == -1 or abs(step) > steps:
+            raise _funnel_error(
+                f"funnelStep must be 1..{steps} (reached) or -2..-{steps} (dropped off).",
+                "funnelStep",
+            )
+        return self
+
+
 class ActorsQuery(Node):
     kind: Literal["ActorsQuery"]
+    source: FunnelsActorsQuery | None = None
     select: list[str] | None = None
     search: str | None = None
-    limit: int | None = None
+    limit: int | None = Field(default=None, ge=1, le=10000)
+    offset: int | None = Field(default=None, ge=0)
+    orderBy: list[str] | None = None
 
 
 class GroupsQuery(Node):

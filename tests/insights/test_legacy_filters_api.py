@@ -140,16 +140,23 @@ def test_unconvertible_filters_are_returned_unchanged_with_null_results(
     assert listed.json()["results"][0]["filters"] == BROKEN_FILTERS
 
 
-def test_a_converted_funnel_reports_that_funnels_are_unsupported(
+def test_a_converted_funnel_computes_its_steps(
     api_client: APIClient, pageviews: Team, owner: User
 ) -> None:
-    insight = legacy_insight(
-        pageviews, owner, {"insight": "FUNNELS", "events": [{"id": "$pageview"}, {"id": "signup"}]}
-    )
+    filters = {
+        "insight": "FUNNELS",
+        "events": [{"id": "$pageview", "order": 0}, {"id": "signup", "order": 1}],
+        "date_from": "2024-01-01",
+        "date_to": "2024-01-03",
+        "funnel_window_interval": 2,
+        "funnel_window_interval_unit": "day",
+    }
+    insight = legacy_insight(pageviews, owner, filters)
     body = api_client.get(url(pageviews, f"{insight.pk}/"), {"refresh": "blocking"}).json()
     assert body["query"]["source"]["kind"] == "FunnelsQuery"
-    assert body["result"] is None
-    assert body["query_status"]["error_message"] == "Funnels is not yet supported by this service."
+    # u1 and u2 viewed; u2 signed up 25 hours after its view.
+    assert [step["count"] for step in body["result"]] == [2, 1]
+    assert body["result"][1]["average_conversion_time"] == 90000.0
 
 
 def test_events_and_insight_list_filters_find_filter_only_insights(

@@ -1,6 +1,6 @@
 """Which runner runs which query kind: one explicit dict, built here from the runner classes.
 
-Adding a kind (Funnels, Retention, Paths, HogQL) means one new folder under ``runners/`` (its
+Adding a kind (Retention, Paths, HogQL) means one new folder under ``runners/`` (its
 options, query builder, shaper and runner, as ``trends/``) and one line here; nothing else changes.
 """
 
@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 from insights.queries.filters import UnsupportedQuery
 from insights.queries.runners.base import QueryRunner
+from insights.queries.runners.funnels import ActorsQueryRunner
+from insights.queries.runners.funnels import FunnelsQueryRunner
 from insights.queries.runners.lifecycle import LifecycleQueryRunner
 from insights.queries.runners.stickiness import StickinessQueryRunner
 from insights.queries.runners.trends import TrendsQueryRunner
@@ -17,11 +19,16 @@ from posthog_api.models import Team
 
 RUNNERS: dict[str, type[QueryRunner]] = {
     runner.kind: runner
-    for runner in (TrendsQueryRunner, StickinessQueryRunner, LifecycleQueryRunner)
+    for runner in (
+        TrendsQueryRunner,
+        StickinessQueryRunner,
+        LifecycleQueryRunner,
+        FunnelsQueryRunner,
+        ActorsQueryRunner,
+    )
 }
 
 NOT_YET_SUPPORTED = {
-    "FunnelsQuery": "Funnels",
     "RetentionQuery": "Retention",
     "PathsQuery": "Paths",
     "HogQLQuery": "HogQL (SQL insights)",

@@ -71,13 +71,31 @@ def test_list_computes_results_for_each_insight(
 def test_unsupported_insight_kind_reports_in_query_status(
     api_client: APIClient, events: Team, owner: User
 ) -> None:
-    insight = make_insight(team=events, user=owner, query=funnels_query("$pageview", "signup"))
+    paths = {"kind": "InsightVizNode", "source": {"kind": "PathsQuery", "pathsFilter": {}}}
+    insight = make_insight(team=events, user=owner, query=paths)
     response = api_client.get(detail(events, insight.pk), {"refresh": "blocking"})
     assert response.status_code == 200
     body = response.json()
     assert body["result"] is None
     assert body["query_status"]["error"] is True
-    assert body["query_status"]["error_message"] == "Funnels is not yet supported by this service."
+    assert body["query_status"]["error_message"] == "Paths is not yet supported by this service."
+
+
+def test_a_saved_funnel_insight_computes_then_serves_from_cache(
+    api_client: APIClient, events: Team, owner: User
+) -> None:
+    query = funnels_query("$pageview", "signup")
+    query["source"]["dateRange"] = RANGE
+    insight = make_insight(team=events, user=owner, query=query)
+    computed = api_client.get(detail(events, insight.pk), {"refresh": "blocking"}).json()
+    # conftest's events: P1, P2 and anon view; P2 signs up an hour after its view.
+    assert [step["count"] for step in computed["result"]] == [3, 1]
+    assert computed["result"][1]["average_conversion_time"] == 3600.0
+    assert computed["is_cached"] is False
+    cached = api_client.get(detail(events, insight.pk)).json()
+    assert (cached["is_cached"], cached["result"]) == (True, computed["result"])
+    listed = api_client.get(f"/api/projects/{events.pk}/insights/", {"refresh": "blocking"}).json()
+    assert [step["count"] for step in listed["results"][0]["result"]] == [3, 1]
 
 
 def test_filters_override_applies(api_client: APIClient, events: Team, owner: User) -> None:

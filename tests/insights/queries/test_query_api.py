@@ -111,10 +111,10 @@ def test_unknown_kind_is_a_400(api_client: APIClient, team: Team) -> None:
 
 
 def test_unsupported_kind_is_a_400_that_says_so(api_client: APIClient, team: Team) -> None:
-    query = {"kind": "FunnelsQuery", "series": [pageviews(), pageviews()]}
+    query = {"kind": "PathsQuery", "pathsFilter": {}}
     response = api_client.post(url(team), {"query": query}, format="json")
     assert response.status_code == 400
-    assert response.json()["detail"] == "Funnels is not yet supported by this service."
+    assert response.json()["detail"] == "Paths is not yet supported by this service."
 
 
 def test_an_integer_past_64_bits_is_a_400_naming_the_field(

@@ -691,14 +691,13 @@ def test_date_operators_skip_text_that_is_not_a_real_date(team: Team) -> None:
             "Filtering on cohort properties is not yet supported by this service.",
         ),
         (
-            {"kind": "FunnelsQuery", "series": [pageviews(), pageviews()]},
-            "Funnels is not yet supported by this service.",
+            {"kind": "PathsQuery", "pathsFilter": {}},
+            "Paths is not yet supported by this service.",
         ),
         (
             {"kind": "RetentionQuery", "retentionFilter": {}},
             "Retention is not yet supported by this service.",
         ),
-        ({"kind": "PathsQuery", "pathsFilter": {}}, "Paths is not yet supported by this service."),
         (
             {"kind": "HogQLQuery", "query": "select 1"},
             "HogQL (SQL insights) is not yet supported by this service.",
