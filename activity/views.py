@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter
-from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,16 +16,10 @@ from activity.selectors import activity_list
 from activity.serializers import ActivityLogSerializer
 from posthog_api.routing import TeamScopedViewSetMixin
 
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="Rows per page (default 10)."),
-    OpenApiParameter("page", int, description="1-based page number."),
-]
-
-
 def activity_page(request: Request, queryset: QuerySet[ActivityLog]) -> Response:
     """One page of ``queryset`` as ``{results, next, previous, total_count}``."""
-    paginator = ActivityPagePagination(request)
-    rows, total = paginator.paginate(queryset)
+    paginator = ActivityPagePagination()
+    rows, total = paginator.paginate(request, queryset)
     return paginator.response(list(ActivityLogSerializer(rows, many=True).data), total)
 
 
@@ -36,11 +28,11 @@ class ActivityLogViewSet(TeamScopedViewSetMixin, viewsets.GenericViewSet[Activit
     queryset = ActivityLog.objects.none()  # for the schema generator; get_queryset scopes by team
     serializer_class = ActivityLogSerializer
     filterset_class = ActivityLogFilterSet
-    pagination_class = None
+    # Describes the page in the schema; ``activity_page`` paginates.
+    pagination_class = ActivityPagePagination
 
     def get_queryset(self) -> QuerySet[ActivityLog]:
         return activity_list(team_id=self.team.id)
 
-    @extend_schema(parameters=PAGE_PARAMETERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return activity_page(request, self.filter_queryset(self.get_queryset()))
