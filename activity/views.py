@@ -16,6 +16,7 @@ from activity.selectors import activity_list
 from activity.serializers import ActivityLogSerializer
 from posthog_api.routing import TeamScopedViewSetMixin
 
+
 def activity_page(request: Request, queryset: QuerySet[ActivityLog]) -> Response:
     """One page of ``queryset`` as ``{results, next, previous, total_count}``."""
     paginator = ActivityPagePagination()

@@ -8,6 +8,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from posthog_api.query_params import QueryParamsSerializer
+
 # PostHog's refresh values and the execution mode each means.
 REFRESH_MODES = (
     "async",
@@ -72,7 +74,7 @@ class JSONObjectParamField(serializers.CharField):
         return parsed
 
 
-class InsightListParamsSerializer(serializers.Serializer[Any]):
+class InsightListParamsSerializer(QueryParamsSerializer):
     basic = serializers.CharField(
         required=False, allow_blank=True, help_text="Truthy: the basic shape, no results."
     )
@@ -82,7 +84,7 @@ class InsightListParamsSerializer(serializers.Serializer[Any]):
         return value.lower() in TRUTHY
 
 
-class InsightRetrieveParamsSerializer(serializers.Serializer[Any]):
+class InsightRetrieveParamsSerializer(QueryParamsSerializer):
     refresh = RefreshField(required=False)
     from_dashboard = serializers.IntegerField(required=False, allow_null=True)
     filters_override = JSONObjectParamField(required=False, allow_blank=True)
@@ -95,7 +97,7 @@ class InsightRetrieveParamsSerializer(serializers.Serializer[Any]):
     )
 
 
-class TrendingParamsSerializer(serializers.Serializer[Any]):
+class TrendingParamsSerializer(QueryParamsSerializer):
     # About a century either way: further would overflow the date arithmetic.
     days = serializers.IntegerField(required=False, default=7, min_value=-36500, max_value=36500)
     limit = serializers.IntegerField(required=False, default=10, min_value=1)
@@ -107,7 +109,7 @@ class TrendingParamsSerializer(serializers.Serializer[Any]):
         return min(value, 100)
 
 
-class WriteParamsSerializer(serializers.Serializer[Any]):
+class WriteParamsSerializer(QueryParamsSerializer):
     refresh = RefreshField(required=False, default=DEFAULT_REFRESH)
 
 

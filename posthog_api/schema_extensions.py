@@ -66,9 +66,7 @@ def declare_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, 
     """Declare, once for every operation, the error statuses the exception handler answers
     with PostHog's ``{type, code, detail, attr}`` body (``posthog_api/exceptions.py``)."""
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
-    content = {
-        "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}
-    }
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}}
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method not in _METHODS or not isinstance(operation, dict):

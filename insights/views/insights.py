@@ -24,8 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from activity.selectors import activity_list
 from activity.pagination import ActivityPagePagination
+from activity.selectors import activity_list
 from activity.serializers import ActivityLogSerializer
 from activity.views import activity_page
 from coalescing.mixins import QueryCoalescingMixin
