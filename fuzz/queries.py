@@ -39,7 +39,7 @@ INVALID_QUERIES: list[Any] = [
     {"kind": "TrendsQuery", "series": "not a list"},
     {"kind": "TrendsQuery", "series": _SERIES, "interval": "fortnight"},
     {"kind": "LifecycleQuery", "series": [{"kind": "EventsNode", "event": "a\u0000b"}]},
-    {"kind": "StickinessQuery", "series": _SERIES, "dateRange": {"date_from": "yesterdayish"}},
+    {"kind": "StickinessQuery", "series": _SERIES, "dateRange": {"date_from": "-99999999999999d"}},
     {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": [{"kind": 1}]}},
     {"kind": "InsightVizNode"},
     {"source": {"kind": "TrendsQuery", "series": _SERIES}},
