@@ -7,7 +7,7 @@ EMBEDDED := $(BIN)/python -m posthog_api.embedded --
 PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint format typecheck schema schema-check migrate worker lock bench
+.PHONY: install run test lint format typecheck schema schema-check migrate worker lock bench fuzz
 
 $(STAMP): requirements.lock requirements-bootstrap.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -57,3 +57,7 @@ bench: install
 	# Benchmarks send hundreds of requests per second on purpose: lift the per-key throttles.
 	TESTING=1 THROTTLE_BURST_RATE=100000000/minute THROTTLE_SUSTAINED_RATE=1000000000/hour \
 		$(EMBEDDED) $(BIN)/python -m bench $(BENCH_ARGS)
+
+fuzz: install
+	# schemathesis over every operation against a live server on a loopback port (fuzz/__main__.py).
+	TESTING=1 $(EMBEDDED) $(BIN)/python -m fuzz $(FUZZ_ARGS)

@@ -11,6 +11,7 @@ from django import forms
 from django_filters.fields import IsoDateTimeField
 
 from activity.models import ActivityLog
+from posthog_api.filters import StorableFilterSet
 
 
 class UTCIsoDateTimeField(IsoDateTimeField):
@@ -30,7 +31,7 @@ class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCIsoDateTimeField
 
 
-class ActivityLogFilterSet(django_filters.FilterSet):
+class ActivityLogFilterSet(StorableFilterSet):
     scope = django_filters.CharFilter(field_name="scope")
     item_id = django_filters.CharFilter(field_name="item_id")
     user = django_filters.UUIDFilter(field_name="user__uuid", help_text="The acting user's uuid.")

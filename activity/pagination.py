@@ -5,6 +5,8 @@ apps never import each other's views.
 
 PostHog parses ``page`` and ``limit`` with a bare ``int()`` and lets Django's ``EmptyPage`` escape
 as a 500; here a non-integer, a value below 1 or a page past the end is a 400 naming the parameter.
+A DRF pagination class so that the OpenAPI schema describes the page and its parameters; the
+activity actions call ``paginate`` and ``response`` themselves.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter
+from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,18 +28,19 @@ from posthog_api.pagination import int_query_param
 DEFAULT_LIMIT = 10
 
 
-class ActivityPagePagination:
-    """Not a DRF pagination class: the activity actions call it directly on their queryset."""
+class ActivityPagePagination(pagination.BasePagination):
+    request: Request
+    limit: int
+    page: int
 
-    def __init__(self, request: Request) -> None:
+    def paginate(self, request: Request, queryset: QuerySet[Any]) -> tuple[list[Any], int]:
+        """The requested page of ``queryset`` and the total row count."""
         self.request = request
         self.limit = min(
             int_query_param(request, "limit", DEFAULT_LIMIT, minimum=1),
             int(settings.PAGINATION_MAX_LIMIT),
         )
         self.page = int_query_param(request, "page", 1, minimum=1)
-
-    def paginate(self, queryset: QuerySet[Any]) -> tuple[list[Any], int]:
         total = queryset.count()
         last_page = max(1, -(-total // self.limit))
         if self.page > last_page:
@@ -63,15 +66,39 @@ class ActivityPagePagination:
             }
         )
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["results", "next", "previous", "total_count"],
+            "properties": {
+                "results": schema,
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "total_count": {"type": "integer"},
+            },
+        }
 
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="Rows per page (default 10)."),
-    OpenApiParameter("page", int, description="1-based page number."),
-]
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page (default {DEFAULT_LIMIT}).",
+                "schema": {"type": "integer"},
+            },
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "1-based page number.",
+                "schema": {"type": "integer"},
+            },
+        ]
 
 
 def activity_page(request: Request, queryset: QuerySet[ActivityLog]) -> Response:
     """One page of ``queryset`` as ``{results, next, previous, total_count}``."""
-    paginator = ActivityPagePagination(request)
-    rows, total = paginator.paginate(queryset)
+    paginator = ActivityPagePagination()
+    rows, total = paginator.paginate(request, queryset)
     return paginator.response(list(ActivityLogSerializer(rows, many=True).data), total)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from activity.filters import ActivityLogFilterSet
 from activity.models import ActivityLog
-from activity.pagination import PAGE_PARAMETERS
+from activity.pagination import ActivityPagePagination
 from activity.pagination import activity_page
 from activity.selectors import activity_list
 from activity.serializers import ActivityLogSerializer
@@ -24,11 +23,11 @@ class ActivityLogViewSet(TeamScopedViewSetMixin, viewsets.GenericViewSet[Activit
     queryset = ActivityLog.objects.none()  # for the schema generator; get_queryset scopes by team
     serializer_class = ActivityLogSerializer
     filterset_class = ActivityLogFilterSet
-    pagination_class = None
+    # Describes the page in the schema; ``activity_page`` paginates.
+    pagination_class = ActivityPagePagination
 
     def get_queryset(self) -> QuerySet[ActivityLog]:
         return activity_list(team_id=self.team.id)
 
-    @extend_schema(parameters=PAGE_PARAMETERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return activity_page(request, self.filter_queryset(self.get_queryset()))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import django_filters
-
 from elements.models import Element
+from posthog_api.filters import StorableFilterSet
 
 
-class ElementFilterSet(django_filters.FilterSet):
+class ElementFilterSet(StorableFilterSet):
     """Exact matches on the element's own fields (``?tag_name=a&attr_id=signup``)."""
 
     class Meta:

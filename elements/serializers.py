@@ -20,6 +20,7 @@ from elements.property_filters import compile_property_filters
 from elements.property_filters import parse_property_filters
 from posthog_api.api.model_serializer import ModelSerializer
 from posthog_api.json_values import check_storable
+from posthog_api.query_params import QueryParamsSerializer
 
 STATS_EVENT_TYPES = ("$autocapture", "$rageclick", "$dead_click")
 STATS_DEFAULT_LIMIT = 50_000
@@ -82,7 +83,7 @@ def _parse_date_param(name: str, raw: str, *, tz: ZoneInfo, now: datetime) -> tu
         ) from None
 
 
-class ElementStatsQuerySerializer(serializers.Serializer[dict[str, Any]]):
+class ElementStatsQuerySerializer(QueryParamsSerializer):
     """``elements/stats/`` parameters, with PostHog's messages for bad values."""
 
     include = serializers.ListField(
@@ -230,7 +231,7 @@ class ElementStatsQuerySerializer(serializers.Serializer[dict[str, Any]]):
         return value
 
 
-class ElementValuesQuerySerializer(serializers.Serializer[dict[str, Any]]):
+class ElementValuesQuerySerializer(QueryParamsSerializer):
     key = serializers.CharField(required=False, allow_blank=True, default="")
     value = serializers.CharField(
         required=False, allow_blank=True, default="", trim_whitespace=False

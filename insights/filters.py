@@ -33,6 +33,7 @@ from insights.queries.schema import WRAPPER_KINDS
 from insights.search import MAX_SEARCH_LENGTH
 from insights.search import search_insights
 from posthog_api.booleans import is_truthy
+from posthog_api.filters import StorableFilterSet
 
 INSIGHT_TYPES = (
     "TRENDS",
@@ -129,7 +130,7 @@ class RelativeDateFilter(django_filters.Filter):
     field_class = RelativeDateField
 
 
-class InsightFilterSet(django_filters.FilterSet):
+class InsightFilterSet(StorableFilterSet):
     short_id = django_filters.CharFilter(field_name="short_id")
     created_by = JSONListFilter(
         item_type=int, method="filter_created_by", help_text="JSON array of user ids."

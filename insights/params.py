@@ -15,6 +15,7 @@ from insights.queries.modes import REFRESH_MODES
 from insights.queries.modes import ExecutionMode
 from insights.queries.modes import execution_mode
 from posthog_api.booleans import is_truthy
+from posthog_api.query_params import QueryParamsSerializer
 
 
 @extend_schema_field({"type": "string", "enum": [*REFRESH_MODES, "true", "false"]})
@@ -56,7 +57,7 @@ class JSONObjectParamField(serializers.CharField):
         return parsed
 
 
-class InsightListParamsSerializer(serializers.Serializer[Any]):
+class InsightListParamsSerializer(QueryParamsSerializer):
     basic = serializers.CharField(
         required=False, allow_blank=True, help_text="Truthy: the basic shape, no results."
     )
@@ -66,7 +67,7 @@ class InsightListParamsSerializer(serializers.Serializer[Any]):
         return is_truthy(value)
 
 
-class InsightRetrieveParamsSerializer(serializers.Serializer[Any]):
+class InsightRetrieveParamsSerializer(QueryParamsSerializer):
     refresh = RefreshField(required=False)
     from_dashboard = serializers.IntegerField(required=False, allow_null=True)
     filters_override = JSONObjectParamField(required=False, allow_blank=True)
@@ -79,7 +80,7 @@ class InsightRetrieveParamsSerializer(serializers.Serializer[Any]):
     )
 
 
-class TrendingParamsSerializer(serializers.Serializer[Any]):
+class TrendingParamsSerializer(QueryParamsSerializer):
     # About a century either way: further would overflow the date arithmetic.
     days = serializers.IntegerField(required=False, default=7, min_value=-36500, max_value=36500)
     limit = serializers.IntegerField(required=False, default=10, min_value=1)
@@ -91,7 +92,7 @@ class TrendingParamsSerializer(serializers.Serializer[Any]):
         return min(value, 100)
 
 
-class WriteParamsSerializer(serializers.Serializer[Any]):
+class WriteParamsSerializer(QueryParamsSerializer):
     refresh = RefreshField(required=False, default=DEFAULT_MODE)
 
 

@@ -3,13 +3,17 @@
 A JSON body may carry NUL characters or lone surrogates (PostgreSQL refuses both in text and
 jsonb) and numbers past 64 bits (orjson refuses such integers when hashing or rendering, and
 jsonb hands a float like 1e20 back as an integer). Free-form JSON fields (a query, legacy
-``filters``, dashboard ``filters``/``variables``) are checked with ``check_storable``.
+``filters``, dashboard ``filters``/``variables``) are checked with ``check_storable``; parsed
+query parameters (every FilterSet's and query-parameter serializer's, through their shared base
+classes) with ``check_storable_params``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.exceptions import ValidationError
 
 INT64_MIN = -(2**63)
@@ -53,3 +57,28 @@ def check_storable(value: Any, *, root: str | None = None) -> None:
             for part in reversed(path):
                 detail = {part: detail}
             raise ValidationError(detail, code=problem[1])
+
+
+def unstorable_param(values: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """The first parameter whose parsed value PostgreSQL cannot store or compare (a JSON list
+    item with a NUL, an integer past bigint, ...), as ``(name, message, code)``."""
+    for name, value in values.items():
+        try:
+            check_storable(value)
+        except ValidationError as exc:
+            return (name, *_first_message(exc.detail))
+    return None
+
+
+def check_storable_params(values: Mapping[str, Any]) -> None:
+    """Raise a ValidationError named by the first unstorable parameter (``unstorable_param``)."""
+    problem = unstorable_param(values)
+    if problem is not None:
+        name, message, code = problem
+        raise ValidationError({name: [ErrorDetail(message, code=code)]})
+
+
+def _first_message(detail: Any) -> tuple[str, str]:
+    while isinstance(detail, dict | list):
+        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
+    return str(detail), str(getattr(detail, "code", "invalid"))

@@ -7,6 +7,8 @@ from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from posthog_api.json_values import INT64_MAX
+
 
 def int_query_param(request: Request, name: str, default: int, *, minimum: int = 0) -> int:
     """An integer query parameter of at least ``minimum``; a bad value is a 400 naming it."""
@@ -19,6 +21,9 @@ def int_query_param(request: Request, name: str, default: int, *, minimum: int =
         raise ValidationError({name: [f"A valid integer is required, got {raw!r}."]}) from None
     if value < minimum:
         raise ValidationError({name: [f"Ensure this value is greater than or equal to {minimum}."]})
+    if value > INT64_MAX:
+        # PostgreSQL's OFFSET and LIMIT are bigints.
+        raise ValidationError({name: [f"Ensure this value is less than or equal to {INT64_MAX}."]})
     return value
 
 

@@ -275,6 +275,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "posthog_api.schema_extensions.mark_environment_routes_deprecated",
+        "posthog_api.schema_extensions.declare_error_responses",
     ],
 }
 

@@ -24,9 +24,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from activity.pagination import PAGE_PARAMETERS
+from activity.pagination import ActivityPagePagination
 from activity.pagination import activity_page
 from activity.selectors import activity_list
+from activity.serializers import ActivityLogSerializer
 from coalescing.mixins import QueryCoalescingMixin
 from insights.filters import InsightFilterBackend
 from insights.filters import InsightFilterSet
@@ -227,8 +228,13 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)
 
-    @extend_schema(parameters=PAGE_PARAMETERS, filters=False)
-    @action(detail=True, methods=["get"], required_scopes=ACTIVITY_SCOPES)
+    @extend_schema(responses=ActivityLogSerializer(many=True), filters=False)
+    @action(
+        detail=True,
+        methods=["get"],
+        required_scopes=ACTIVITY_SCOPES,
+        pagination_class=ActivityPagePagination,
+    )
     def activity(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The change history of one insight, newest first."""
         insight = self.get_object()
@@ -237,8 +243,14 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
             activity_list(team_id=self.team.id, scope=ACTIVITY_SCOPE, item_id=str(insight.pk)),
         )
 
-    @extend_schema(parameters=PAGE_PARAMETERS, filters=False)
-    @action(detail=False, methods=["get"], url_path="activity", required_scopes=ACTIVITY_SCOPES)
+    @extend_schema(responses=ActivityLogSerializer(many=True), filters=False)
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="activity",
+        required_scopes=ACTIVITY_SCOPES,
+        pagination_class=ActivityPagePagination,
+    )
     def all_activity(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The change history of every insight in this environment, newest first."""
         return activity_page(request, activity_list(team_id=self.team.id, scope=ACTIVITY_SCOPE))
@@ -259,7 +271,7 @@ class InsightViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.Mode
         return Response(status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=InsightBasicSerializer(many=True), filters=False)
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # a plain list, as in PostHog
     def my_last_viewed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The caller's last 5 viewed insights in this environment, most recent first."""
         insights = my_last_viewed(team=self.team, user=self.user)

@@ -73,8 +73,11 @@ class MeSerializer(ModelSerializer[User]):
     organizations = MembershipOrganizationSerializer(
         source="organization_memberships", many=True, read_only=True
     )
-    organization = serializers.UUIDField(source="current_organization_id", read_only=True)
-    team = UserTeamSerializer(source="current_team", read_only=True)
+    # Null until the user has picked an organization / project.
+    organization = serializers.UUIDField(
+        source="current_organization_id", read_only=True, allow_null=True
+    )
+    team = UserTeamSerializer(source="current_team", read_only=True, allow_null=True)
 
     class Meta:
         model = User
