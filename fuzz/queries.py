@@ -11,6 +11,10 @@ from typing import Any
 
 _SERIES = [{"kind": "EventsNode", "event": "$pageview", "math": "total"}]
 _DATES = {"date_from": "-7d", "date_to": None}
+_FUNNEL_STEPS = [
+    {"kind": "EventsNode", "event": "$pageview"},
+    {"kind": "EventsNode", "event": "signup"},
+]
 
 
 def _sources() -> list[dict[str, Any]]:
@@ -25,6 +29,13 @@ def _sources() -> list[dict[str, Any]]:
         },
         {"kind": "StickinessQuery", "series": _SERIES, "dateRange": _DATES},
         {"kind": "LifecycleQuery", "series": _SERIES, "interval": "week"},
+        {"kind": "FunnelsQuery", "series": _FUNNEL_STEPS, "dateRange": _DATES},
+        {
+            "kind": "FunnelsQuery",
+            "series": _FUNNEL_STEPS,
+            "funnelsFilter": {"funnelOrderType": "strict", "funnelVizType": "time_to_convert"},
+            "breakdownFilter": {"breakdown": "$browser", "breakdown_type": "event"},
+        },
     ]
 
 
@@ -42,6 +53,8 @@ INVALID_QUERIES: list[Any] = [
     {"kind": "StickinessQuery", "series": _SERIES, "dateRange": {"date_from": "-99999999999999d"}},
     {"kind": "InsightVizNode", "source": {"kind": "TrendsQuery", "series": [{"kind": 1}]}},
     {"kind": "InsightVizNode"},
+    {"kind": "FunnelsQuery", "series": _FUNNEL_STEPS[:1]},
+    {"kind": "FunnelsQuery", "series": _FUNNEL_STEPS, "funnelsFilter": {"funnelToStep": 7}},
     {"source": {"kind": "TrendsQuery", "series": _SERIES}},
     [],
     "TrendsQuery",
