@@ -1,6 +1,8 @@
 """``make fuzz``: schemathesis over every operation of openapi.yaml against a live server.
 
-Migrates the database named by ``DATABASE_URL``, seeds a fresh project with a real personal API
+Runs on a database of its own (``<DATABASE_URL's name>_fuzz``, made afresh each run on the same
+server, so the fuzzer's thousands of rows never land in a real database and a fresh CI machine
+needs no database made beforehand), migrates it, seeds a fresh project with a real personal API
 key (``fuzz/seed.py``), starts gunicorn on a free loopback port and runs schemathesis with the
 checks ``not_a_server_error``, ``status_code_conformance`` and ``response_schema_conformance``
 (``fuzz/schemathesis.toml``). The ``query`` fields are drawn from examples (``fuzz/queries.py``)
@@ -17,8 +19,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
+import psycopg
 import yaml
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
@@ -26,7 +32,21 @@ CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance
 SEED = "20261206"
 
 
+def use_own_database() -> None:
+    """Point ``DATABASE_URL`` (for this process and the server it starts) at a fresh database."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = f"{url.path.lstrip('/')}_fuzz"
+    maintenance = urlunsplit(url._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{name}"))
+
+
 def main(argv: list[str]) -> int:
+    use_own_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "posthog_api.settings")
     import django
 
