@@ -42,12 +42,13 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import redis
+
+from posthog_api.heartbeat import beating
 
 # Each lock-taking or lock-extending script first compares Redis's clock with ARGV[n], the moment
 # the caller stops waiting for the answer (its socket timeout). A command that sat in a stalled
@@ -228,38 +229,27 @@ class Flight:
             raise LateCommand("Redis ran the lock command after its deadline (clock skew?)")
         return Role.LEADER if acquired == 1 else Role.FOLLOWER
 
-    @contextmanager
-    def heartbeat(self) -> Iterator[None]:
+    def heartbeat(self) -> AbstractContextManager[None]:
         """Keep the lock alive while the body runs; a dead process stops extending it."""
-        stop = threading.Event()
-        thread = threading.Thread(target=self._beat, args=(stop,), daemon=True, name="qc-heartbeat")
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
+        return beating(self._beat, interval=self.timing.heartbeat, name="qc-heartbeat")
 
-    def _beat(self, stop: threading.Event) -> None:
-        while not stop.wait(self.timing.heartbeat):
-            try:
-                extended = self.client.eval(
-                    _EXTEND,
-                    1,
-                    self.lock_key,
-                    self.token,
-                    self.timing.lock_ttl_ms,
-                    _valid_until_ms(self.client),
-                )
-            except redis.RedisError:
-                # A transient Redis error: the next beat retries before the lock can expire.
-                continue
-            if extended == -1:
-                continue  # ran too late to count (clock skew): the next beat tries again
-            if extended != 1:
-                # Someone took over (we stalled past the TTL); our answer will not be published.
-                self.lost_lock = True
-                return
+    def _beat(self) -> bool:
+        try:
+            extended = self.client.eval(
+                _EXTEND,
+                1,
+                self.lock_key,
+                self.token,
+                self.timing.lock_ttl_ms,
+                _valid_until_ms(self.client),
+            )
+        except redis.RedisError:
+            return True  # a transient Redis error: the next beat retries before the lock expires
+        if extended in (1, -1):
+            return True  # -1: ran too late to count (clock skew): the next beat tries again
+        # Someone took over (we stalled past the TTL); our answer will not be published.
+        self.lost_lock = True
+        return False
 
     def finish(self, payload: bytes) -> bool:
         """Share ``payload`` with the followers and free the lock. False if the lock was lost."""

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -57,6 +57,7 @@ from insights.queries.job_store import load_job
 from insights.queries.status import CANCELLED_MESSAGE
 from insights.queries.status import QueryStatus
 from insights.queries.status import load_status
+from posthog_api.heartbeat import beating
 from posthog_api.models import Team
 
 logger = logging.getLogger(__name__)
@@ -142,24 +143,15 @@ class Claim:
     def release(self) -> None:
         self.client.eval(_RELEASE, 1, self.key, self.token)
 
-    @contextmanager
-    def beating(self) -> Iterator[None]:
-        stop = threading.Event()
-        thread = threading.Thread(target=self._beat, args=(stop,), daemon=True, name="job-claim")
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
+    def beating(self) -> AbstractContextManager[None]:
+        return beating(self._beat, interval=self.heartbeat, name="job-claim")
 
-    def _beat(self, stop: threading.Event) -> None:
-        while not stop.wait(self.heartbeat):
-            try:
-                if self.client.eval(_BEAT, 1, self.key, self.token, self.ttl_ms) != 1:
-                    return  # someone else holds it now; our outcome write will be refused
-            except redis.RedisError:
-                continue  # transient: the next beat retries before the claim can lapse
+    def _beat(self) -> bool:
+        try:
+            # False: someone else holds it now; our outcome write will be refused.
+            return bool(self.client.eval(_BEAT, 1, self.key, self.token, self.ttl_ms) == 1)
+        except redis.RedisError:
+            return True  # transient: the next beat retries before the claim can lapse
 
 
 # --- run -----------------------------------------------------------------------------------------
