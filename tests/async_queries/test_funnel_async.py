@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from insights.queries.db import application_name
+from insights.queries.status import CANCELLED_MESSAGE
+from tests.async_queries.helpers import tagged_backends
+from tests.async_queries.test_worker import deliveries
+from tests.async_queries.test_worker import finished
 from tests.async_queries.test_worker import wait_for
 from tests.events import create_event
 
@@ -56,3 +61,49 @@ def test_async_funnel_over_http_completes_on_the_worker_with_the_blocking_result
     )
     assert blocking.status_code == 200
     assert blocking.json()["results"] == async_results
+
+
+def start(api_client, team, client_query_id: str):
+    response = api_client.post(
+        f"/api/projects/{team.id}/query/",
+        {"query": FUNNEL, "refresh": "force_async", "client_query_id": client_query_id},
+        format="json",
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_cancelling_a_running_async_funnel_records_cancelled_and_caches_nothing(
+    celery_worker, team, funnel_events, table_lock, api_client
+):
+    celery_worker()
+    start(api_client, team, "funnel-cancel")
+    tag = application_name(team_id=team.pk, client_query_id="funnel-cancel")
+    wait_for(lambda: tagged_backends(tag) == 1, "the worker's funnel statement to be running")
+
+    reply = api_client.post(
+        f"/api/projects/{team.id}/insights/cancel/", {"client_query_id": "funnel-cancel"}
+    )
+    table_lock()
+
+    assert reply.status_code == 201
+    status = finished(team, "funnel-cancel")
+    assert status.error is True
+    assert status.error_message == CANCELLED_MESSAGE
+    cached = api_client.post(
+        f"/api/projects/{team.id}/query/",
+        {"query": FUNNEL, "refresh": "force_cache"},
+        format="json",
+    )
+    assert cached.json()["results"] is None
+
+
+def test_an_identical_pending_async_funnel_joins_the_existing_job(
+    celery_worker, team, funnel_events, api_client
+):
+    first = start(api_client, team, "funnel-same")
+    second = start(api_client, team, "funnel-same")
+    assert first["query_status"]["task_id"] == second["query_status"]["task_id"]
+    celery_worker()
+    assert finished(team, "funnel-same").complete is True
+    assert deliveries(team, "funnel-same") == 1
