@@ -11,6 +11,7 @@ from tests.async_queries.test_worker import deliveries
 from tests.async_queries.test_worker import finished
 from tests.async_queries.test_worker import wait_for
 from tests.events import create_event
+from tests.insights.factories import make_insight
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,3 +108,22 @@ def test_an_identical_pending_async_funnel_joins_the_existing_job(
     celery_worker()
     assert finished(team, "funnel-same").complete is True
     assert deliveries(team, "funnel-same") == 1
+
+
+def test_a_saved_funnel_insight_refreshed_async_serves_the_blocking_result(
+    celery_worker, team, owner, funnel_events, api_client
+):
+    insight = make_insight(
+        team=team, user=owner, query={"kind": "InsightVizNode", "source": FUNNEL}
+    )
+    url = f"/api/projects/{team.id}/insights/{insight.id}/"
+    celery_worker()
+    started = api_client.get(url, {"refresh": "async"})
+    assert started.status_code == 200
+    query_id = started.json()["query_status"]["id"]
+    assert finished(team, query_id).complete is True
+
+    cached = api_client.get(url, {"refresh": "force_cache"}).json()["result"]
+    blocking = api_client.get(url, {"refresh": "force_blocking"}).json()["result"]
+    assert [step["count"] for step in cached] == [2, 1]
+    assert cached == blocking
