@@ -10,27 +10,16 @@ from tests.async_queries.helpers import tagged_backends
 from tests.async_queries.test_worker import deliveries
 from tests.async_queries.test_worker import finished
 from tests.async_queries.test_worker import wait_for
-from tests.events import create_event
+from tests.funnel_fixture import FUNNEL
+from tests.funnel_fixture import create_funnel_events
 from tests.insights.factories import make_insight
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FUNNEL = {
-    "kind": "FunnelsQuery",
-    "series": [
-        {"kind": "EventsNode", "event": "$pageview"},
-        {"kind": "EventsNode", "event": "signup"},
-    ],
-    "dateRange": {"date_from": "2024-01-01", "date_to": "2024-01-31"},
-}
-
 
 @pytest.fixture
 def funnel_events(team):
-    # u1 converts, u2 drops off after the first step: counts [2, 1].
-    create_event(team=team, event="$pageview", distinct_id="u1", timestamp="2024-01-02T10:00:00Z")
-    create_event(team=team, event="signup", distinct_id="u1", timestamp="2024-01-02T11:00:00Z")
-    create_event(team=team, event="$pageview", distinct_id="u2", timestamp="2024-01-03T10:00:00Z")
+    create_funnel_events(team)
 
 
 def test_async_funnel_over_http_completes_on_the_worker_with_the_blocking_result(

@@ -10,31 +10,19 @@ from tests.coalescing.conftest import wait_until
 from tests.coalescing.test_insight_endpoints import engine_statements_running
 from tests.coalescing.test_insight_endpoints import live_app  # noqa: F401  (a fixture)
 from tests.coalescing.test_insight_endpoints import patient  # noqa: F401  (a fixture)
-from tests.events import create_event
 from tests.factories import make_key
+from tests.funnel_fixture import FUNNEL
+from tests.funnel_fixture import create_funnel_events
 from tests.insights.factories import make_insight
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FUNNEL_INSIGHT = {
-    "kind": "InsightVizNode",
-    "source": {
-        "kind": "FunnelsQuery",
-        "series": [
-            {"kind": "EventsNode", "event": "$pageview"},
-            {"kind": "EventsNode", "event": "signup"},
-        ],
-        "dateRange": {"date_from": "2024-01-01", "date_to": "2024-01-31"},
-    },
-}
+FUNNEL_INSIGHT = {"kind": "InsightVizNode", "source": FUNNEL}
 
 
 @pytest.fixture
 def funnel_events(team):
-    # u1 converts, u2 drops off after the first step: counts [2, 1].
-    create_event(team=team, event="$pageview", distinct_id="u1", timestamp="2024-01-02T10:00:00Z")
-    create_event(team=team, event="signup", distinct_id="u1", timestamp="2024-01-02T11:00:00Z")
-    create_event(team=team, event="$pageview", distinct_id="u2", timestamp="2024-01-03T10:00:00Z")
+    create_funnel_events(team)
 
 
 def test_two_concurrent_funnel_insight_retrieves_compute_once(
