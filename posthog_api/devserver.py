@@ -83,6 +83,8 @@ def web_command() -> list[str]:
 
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "posthog_api.settings")
+    # The demo's printed curl lines use SITE_URL: point them at where the server really listens.
+    os.environ.setdefault("SITE_URL", f"http://{BIND}")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s devserver: %(message)s"
     )

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from django.http import HttpRequest
+
 from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +36,27 @@ class QueryViewSet(QueryCoalescingMixin, TeamScopedViewSetMixin, viewsets.ViewSe
     required_scopes = ["query:read"]
     lookup_field = "query_id"
     lookup_value_regex = KEY_IN_PATH
+
+    @classmethod
+    def reuses_finished_answers(cls, request: HttpRequest, action: str) -> bool:
+        """A ``force_blocking`` query computes whatever the cache holds: one that queued while an
+        identical one computed takes that answer (README "late followers"), as insight
+        retrieves do. Read from the raw request: this runs in the middleware, before DRF."""
+        if action != "create":
+            return False
+        refresh = request.GET.get("refresh")
+        if refresh is None:
+            try:
+                body = orjson.loads(request.body or b"{}")
+            except orjson.JSONDecodeError:
+                return False
+            refresh = body.get("refresh") if isinstance(body, dict) else None
+        if refresh is None:
+            return False
+        try:
+            return execution_mode(refresh) == ExecutionMode.CALCULATE_BLOCKING_ALWAYS
+        except ValidationError:
+            return False
 
     @extend_schema(
         request=QueryRequestSerializer,

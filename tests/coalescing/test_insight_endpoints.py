@@ -305,3 +305,38 @@ def test_a_blocking_retrieve_after_an_identical_one_reads_the_cache_not_its_answ
     assert first["is_cached"] is False
     assert second["is_cached"] is True
     assert counters["shared"] == 0
+
+
+@pytest.mark.parametrize("where", ["body", "query_string"])
+def test_a_force_blocking_query_queued_behind_an_identical_one_takes_its_answer(
+    team, events, api_client, counters, where
+):
+    query = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}
+    query["dateRange"] = DATE_RANGE
+    path = f"/api/projects/{team.id}/query/"
+    body: dict[str, object] = {"query": query}
+    if where == "body":
+        body["refresh"] = "force_blocking"
+    else:
+        path += "?refresh=force_blocking"
+    first = api_client.post(path, body, format="json")
+    late = api_client.post(path, body, format="json")
+
+    assert first.status_code == late.status_code == 200
+    assert late.json()["last_refresh"] == first.json()["last_refresh"]
+    assert counters["leaders"] == 1
+    assert counters["shared"] == 1
+
+
+def test_a_blocking_query_after_an_identical_one_reads_the_cache_not_its_answer(
+    team, events, api_client, counters
+):
+    query = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}
+    query["dateRange"] = DATE_RANGE
+    path = f"/api/projects/{team.id}/query/"
+    first = api_client.post(path, {"query": query, "refresh": "blocking"}, format="json").json()
+    second = api_client.post(path, {"query": query, "refresh": "blocking"}, format="json").json()
+
+    assert first["is_cached"] is False
+    assert second["is_cached"] is True
+    assert counters["shared"] == 0
